@@ -1,0 +1,40 @@
+# The two commands a new user types: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: demo test lint typecheck unit system-deps bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian packages the end-to-end tests use (promtool from `prometheus`).
+system-deps:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	  else echo "promtool missing: sudo apt-get install prometheus"; exit 1; fi; }
+
+demo: $(BIN)/.installed
+	$(BIN)/tianyan demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check monitor site_map tests bench
+	$(BIN)/ruff format --check monitor site_map tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+test: system-deps lint typecheck unit
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/poll_cycle.py
+
+clean:
+	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache

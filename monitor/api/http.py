@@ -1,0 +1,113 @@
+"""The monitor's HTTP face: /metrics for Prometheus, the JSON API, health checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from monitor.exporter.collector import SnapshotCollector
+from monitor.polling.snapshot import MonitorSnapshot
+from site_map.coverage import coverage_to_json
+
+SNAPSHOT = web.AppKey("snapshot", Callable[[], MonitorSnapshot])
+REGISTRY = web.AppKey("registry", CollectorRegistry)
+
+_INDEX = """<!doctype html><meta charset="utf-8"><title>Tianyan 校园天眼</title>
+<h1>Tianyan 校园天眼</h1>
+<ul>
+<li><a href="/metrics">/metrics</a> — Prometheus metrics</li>
+<li><a href="/api/coverage">/api/coverage</a> — coverage rates and score (JSON)</li>
+<li><a href="/api/cameras">/api/cameras</a> — camera states and last probes (JSON)</li>
+<li><a href="/-/healthy">/-/healthy</a> — liveness</li>
+</ul>
+"""
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[REGISTRY])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _healthy(request: web.Request) -> web.Response:
+    return web.Response(text="Healthy.\n")
+
+
+async def _ready(request: web.Request) -> web.Response:
+    snapshot = request.app[SNAPSHOT]()
+    if snapshot.cycle_finished_at is None:
+        return web.Response(status=503, text="No poll cycle has finished yet.\n")
+    return web.Response(text="Ready.\n")
+
+
+async def _coverage(request: web.Request) -> web.Response:
+    return web.json_response(coverage_to_json(request.app[SNAPSHOT]().coverage))
+
+
+def cameras_to_json(snapshot: MonitorSnapshot) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for camera in snapshot.site_map.cameras:
+        state = snapshot.states.get(camera.id)
+        probe = state.last_probe if state else None
+        failure = probe.failure if probe else None
+        rows.append(
+            {
+                "id": camera.id,
+                "name": camera.name,
+                "sites": list(camera.sites),
+                "host": camera.onvif.host,
+                "port": camera.onvif.port,
+                "online": bool(state and state.online),
+                "intact": bool(state and state.intact),
+                "since": state.since if state else None,
+                "last_probe": probe.started_at if probe else None,
+                "failed_stage": failure.stage.value if failure else None,
+                "reason": failure.reason.value if failure and failure.reason else None,
+                "detail": failure.detail if failure else None,
+                "stages": [s.to_dict() for s in probe.stages] if probe else [],
+                "device": probe.device.to_dict() if probe and probe.device else None,
+                "clock_offset_seconds": probe.clock_offset_seconds if probe else None,
+            }
+        )
+    return rows
+
+
+async def _cameras(request: web.Request) -> web.Response:
+    return web.json_response({"cameras": cameras_to_json(request.app[SNAPSHOT]())})
+
+
+async def _index(request: web.Request) -> web.Response:
+    return web.Response(text=_INDEX, content_type="text/html")
+
+
+def build_app(snapshot: Callable[[], MonitorSnapshot]) -> web.Application:
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(SnapshotCollector(snapshot))
+    app = web.Application()
+    app[SNAPSHOT] = snapshot
+    app[REGISTRY] = registry
+    app.router.add_get("/", _index)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/-/healthy", _healthy)
+    app.router.add_get("/-/ready", _ready)
+    app.router.add_get("/api/coverage", _coverage)
+    app.router.add_get("/api/cameras", _cameras)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The actual port, when the server was started on port 0."""
+    for site in runner.sites:
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            return int(server.sockets[0].getsockname()[1])
+    raise RuntimeError("the HTTP server is not listening")

@@ -1,0 +1,195 @@
+"""The `tianyan` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from monitor.config import ConfigError, load_config, parse_listen
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Tianyan (校园天眼): coverage and health of a campus's video surveillance.
+
+  tianyan demo                      a virtual campus on loopback, polled and served
+  tianyan check site-map.yaml       validate a site map (exit 0, or 2 with every error)
+  tianyan run config.yaml           the monitoring service (metrics on 127.0.0.1:9847)
+  tianyan run config.yaml --once    probe every camera once, store, exit
+  tianyan coverage config.yaml      the rates and score from the stored state
+  tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
+"""
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from site_map.check import run_check
+
+    return run_check(args.site_map, sys.stdout, sys.stderr)
+
+
+def _load(config_path: str, database: str | None):  # type: ignore[no-untyped-def]
+    from site_map.loader import SiteMapError, load_site_map
+
+    try:
+        config = load_config(config_path, database)
+        loaded = load_site_map(config.site_map_path)
+    except (ConfigError, SiteMapError) as exc:
+        print(f"tianyan: {exc}", file=sys.stderr)
+        return None
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return config, loaded
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from monitor.logs import setup_logging
+    from monitor.service import MonitorService
+
+    setup_logging(args.verbose)
+    found = _load(args.config, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    listen = parse_listen(args.listen) if args.listen else config.listen
+
+    async def main() -> int:
+        service = MonitorService(loaded, config.database_url, config.poll)
+        try:
+            if args.once:
+                outcome = await service.once()
+                print(
+                    f"probed {outcome.probes} cameras in "
+                    f"{outcome.finished_at - outcome.started_at:.1f} s: "
+                    f"{outcome.probes - outcome.failed} answered fully, {outcome.failed} failed; "
+                    f"stored in {_display_url(config.database_url)}"
+                )
+                return EXIT_OK
+            stop = asyncio.Event()
+            await service.start_http(*listen)
+            print(f"serving http://{listen[0]}:{listen[1]}/metrics", file=sys.stderr)
+            await service.run(*listen, stop)
+            return EXIT_OK
+        finally:
+            await service.close()
+
+    return asyncio.run(main())
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from monitor.polling.snapshot import MonitorSnapshot
+    from monitor.storage.store import Store
+    from site_map.coverage import coverage_csv, coverage_table, coverage_to_json
+
+    found = _load(args.config, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    store = Store.open(config.database_url)
+    try:
+        snapshot = MonitorSnapshot.build(loaded.site_map, store.load_states())
+    finally:
+        store.close()
+    report = snapshot.coverage
+    if args.format == "json":
+        print(json.dumps(coverage_to_json(report), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(coverage_csv(report))
+    else:
+        print(coverage_table(report, color=sys.stdout.isatty()))
+    return EXIT_OK
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from monitor.logs import setup_logging
+    from monitor.simulator.server import main_simulate
+
+    setup_logging(args.verbose)
+    return main_simulate(args.site_map, args.faults)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo.run import run_demo
+    from monitor.logs import setup_logging
+
+    setup_logging(args.verbose)
+    return run_demo(
+        directory=args.dir, listen=parse_listen(args.listen), cycles=args.cycles,
+        interval=args.interval,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tianyan", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("check", help="validate a site map",
+                       description="Validate a site map (a YAML file or a directory of them). "
+                       "Prints a summary and exits 0, or prints every problem as "
+                       "FILE:LINE: message and exits 2.")
+    p.add_argument("site_map", metavar="SITE_MAP")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("run", help="run the monitoring service",
+                       description="Poll every camera of the site map on a cadence, store "
+                       "state changes, and serve /metrics, /api/coverage and /-/healthy. "
+                       "CONFIG is a YAML file with site_map:, database:, listen:, poll: "
+                       "(or a site map itself, with all defaults).")
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--once", action="store_true",
+                   help="probe every camera once, store the results and exit")
+    p.add_argument("--database", metavar="URL",
+                   help="SQLAlchemy URL (default: tianyan.sqlite beside CONFIG)")
+    p.add_argument("--listen", metavar="HOST:PORT", help="override the listen address")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("coverage", help="print coverage rates and the score",
+                       description="Compute install, online, intact, storage and effective "
+                       "rates and the assessment score from the stored camera states.")
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--database", metavar="URL")
+    p.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    p.set_defaults(func=_cmd_coverage)
+
+    p = sub.add_parser("simulate", help="serve a site map's cameras as simulated ONVIF devices",
+                       description="Serve every camera of SITE_MAP on its configured host:port "
+                       "(loopback 127.0.0.0/8 only) as an ONVIF device, with optional faults "
+                       "({device-id: fault}) from FAULTS.")
+    p.add_argument("site_map", metavar="SITE_MAP")
+    p.add_argument("--faults", metavar="FAULTS")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("demo", help="a virtual campus on loopback, polled and served",
+                       description="Generate a virtual campus (two campuses, every key-site "
+                       "category, simulated cameras with a few faults), poll it and serve "
+                       "metrics and the API. Prints where to look.")
+    p.add_argument("--dir", default="demo-data", help="where the demo's files go")
+    p.add_argument("--listen", default="127.0.0.1:9847", metavar="HOST:PORT")
+    p.add_argument("--cycles", type=int, default=0,
+                   help="stop after this many poll cycles (default: run until Ctrl-C)")
+    p.add_argument("--interval", type=float, default=15.0, help="seconds between cycles")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The virtual campus of `tianyan demo`: two campuses, every key-site category.
+
+Deterministic, so the demo's numbers are the same on every machine and a
+test can compute them by hand from the faults listed here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+# (category, sites per campus, cameras per site, Chinese site name)
+LAYOUT: tuple[tuple[str, int, int, str], ...] = (
+    ("gate", 3, 4, "校门"),
+    ("building_entrance", 10, 4, "教学楼出入口"),
+    ("main_road", 5, 3, "主干道"),
+    ("intersection", 5, 4, "路口"),
+    ("gymnasium", 1, 6, "体育馆"),
+    ("canteen", 2, 4, "食堂"),
+    ("laboratory", 4, 3, "实验室"),
+    ("finance_office", 1, 2, "财务室"),
+    ("confidential_room", 1, 2, "保密室"),
+    ("track_field", 1, 4, "田径场"),
+    ("basketball_court", 2, 2, "篮球场"),
+    ("hazardous_store", 1, 2, "危化品仓库"),
+    ("dormitory", 6, 4, "学生宿舍"),
+    ("library", 1, 5, "图书馆"),
+)
+
+CAMPUSES = (("north", "北校区", 77), ("south", "南校区", 78))
+UNITS = {
+    "finance_office": "财务处",
+    "confidential_room": "保密办",
+    "hazardous_store": "设备处",
+    "laboratory": "设备处",
+    "canteen": "后勤处",
+    "dormitory": "学生处",
+}
+CAMERA_PORT = 8000
+PASSWORD_FILE = "camera-password.txt"
+
+# Sites deliberately short of cameras: the install rate misses its target.
+UNDER_COVERED = {"north-gate-3": 1, "south-laboratory-4": 0}
+
+
+@dataclass
+class DemoCampus:
+    site_map: dict[str, Any]
+    faults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def camera_ids(self) -> list[str]:
+        return [c["id"] for c in self.site_map["cameras"]]
+
+
+def build_demo_campus() -> DemoCampus:
+    sites: list[dict[str, Any]] = []
+    cameras: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    for campus_id, campus_name, octet in CAMPUSES:
+        serial = 0
+        for row, (category, count, per_site, name) in enumerate(LAYOUT):
+            for n in range(1, count + 1):
+                site_id = f"{campus_id}-{category.replace('_', '-')}-{n}"
+                x, y = 40.0 + 60.0 * n, 30.0 + 45.0 * row
+                site: dict[str, Any] = {
+                    "id": site_id,
+                    "name": f"{campus_name}{name}{n}",
+                    "campus": campus_id,
+                    "category": category,
+                    "location": {"x": x, "y": y},
+                }
+                if category in UNITS:
+                    site["unit"] = UNITS[category]
+                if category == "gate":
+                    site["unit"] = "保卫处"
+                    if n == 1:
+                        site["requires"] = ["face_recognition", "vehicle_checkpoint"]
+                sites.append(site)
+                if category in ("intersection", "main_road"):
+                    nodes.append({"id": f"{site_id}-node", "location": {"x": x, "y": y},
+                                  "site": site_id})
+                installed = UNDER_COVERED.get(site_id, per_site)
+                for k in range(installed):
+                    serial += 1
+                    camera: dict[str, Any] = {
+                        "id": f"{campus_id}-cam-{serial:04d}",
+                        "name": f"{campus_name}{name}{n}-{k + 1}号",
+                        "sites": [site_id],
+                        "onvif": {
+                            "host": f"127.{octet}.{serial // 250}.{serial % 250 + 1}",
+                            "port": CAMERA_PORT,
+                            "credentials": "default",
+                        },
+                        "position": {
+                            "x": x + 8 * math.cos(k), "y": y + 8 * math.sin(k),
+                            "heading": (90 * k) % 360, "fov": 90, "range": 30,
+                        },
+                        "switch": f"sw-{campus_id}-{row:02d}",
+                    }
+                    if category == "gate" and n == 1 and k < 2:
+                        camera["roles"] = ["face_recognition" if k == 0 else "vehicle_checkpoint"]
+                    cameras.append(camera)
+        campus_nodes = [n["id"] for n in nodes if n["id"].startswith(campus_id)]
+        edges.extend(
+            {"from": a, "to": b, "main": "main-road" in a or "main-road" in b}
+            for a, b in zip(campus_nodes, campus_nodes[1:], strict=False)
+        )
+    site_map = {
+        "school": "天眼示范大学 (Tianyan Demo University)",
+        "retention_days": 30,
+        "campuses": [{"id": cid, "name": name} for cid, name, _ in CAMPUSES],
+        "sites": sites,
+        "cameras": cameras,
+        "credentials": {"default": {"username": "admin", "password_file": PASSWORD_FILE}},
+        "roads": {"nodes": nodes, "edges": edges},
+    }
+    faults: dict[str, Any] = {
+        "north-cam-0005": "offline",
+        "north-cam-0042": "offline",
+        "south-cam-0017": "offline",
+        "south-cam-0101": "offline",
+        "north-cam-0077": "hang",
+        "south-cam-0033": "auth_fail",
+        "north-cam-0120": {"clock_skew": 28800},
+        "south-cam-0060": {"clock_skew": -3600},
+        "north-cam-0090": "no_snapshot",
+    }
+    return DemoCampus(site_map=site_map, faults=faults)

@@ -1,0 +1,183 @@
+"""Prometheus metrics built fresh from the latest snapshot on every scrape.
+
+Nothing here probes or touches the database: `collect()` reads one immutable
+snapshot, and `describe()` returns the families without samples so that
+registering the collector costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from monitor.polling.snapshot import MonitorSnapshot
+from monitor.probing.result import STAGE_ORDER, Stage
+from site_map.coverage import ScopeRates
+from site_map.policy import categories_in_force
+
+KINDS = ("install", "online", "intact", "storage", "effective")
+TARGET_KINDS = ("install", "intact", "storage")
+# Stages the camera probe runs today; every one gets a sample for every camera.
+EXPORTED_STAGES: tuple[Stage, ...] = tuple(s for s in STAGE_ORDER if s is not Stage.QUALITY)
+
+
+def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, labels=list(labels))
+
+
+def _families() -> dict[str, GaugeMetricFamily]:
+    specs: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        ("tianyan_camera_info", "Configured camera and its device identity (always 1).",
+         ("camera", "name", "campus", "site", "category", "vendor", "model", "firmware")),
+        ("tianyan_camera_site", "Key sites a camera covers (1 per camera and site).",
+         ("camera", "site", "campus", "category")),
+        ("tianyan_camera_up", "1 when the camera answers ONVIF with valid credentials "
+         "(after hysteresis), else 0.", ("camera", "campus")),
+        ("tianyan_camera_intact", "1 when online, video fetched and no image fault, else 0.",
+         ("camera", "campus")),
+        ("tianyan_camera_probe_success", "Outcome of the last probe per stage "
+         "(0 when the stage failed or was not reached).", ("camera", "stage")),
+        ("tianyan_camera_probe_failure", "The first failed stage of the last probe and why "
+         "(present only while failing).", ("camera", "stage", "reason")),
+        ("tianyan_camera_probe_duration_seconds", "Duration of the last probe.", ("camera",)),
+        ("tianyan_camera_last_probe_timestamp_seconds", "When the last probe started.",
+         ("camera",)),
+        ("tianyan_camera_state_since_timestamp_seconds",
+         "When the camera last changed between online and offline.", ("camera",)),
+        ("tianyan_camera_clock_offset_seconds", "Camera clock minus monitor clock.",
+         ("camera",)),
+        ("tianyan_site_info", "Key site metadata (always 1).",
+         ("site", "name", "campus", "category", "unit")),
+        ("tianyan_category_info", "Key-site category metadata (always 1).",
+         ("category", "name_zh", "name_en", "critical")),
+        ("tianyan_site_cameras_required", "Cameras a key site needs.",
+         ("site", "campus", "category")),
+        ("tianyan_site_cameras_installed", "Cameras configured for a key site.",
+         ("site", "campus", "category")),
+        ("tianyan_site_cameras_intact", "Intact cameras of a key site.",
+         ("site", "campus", "category")),
+        ("tianyan_coverage_ratio", "Coverage rates per campus and category.",
+         ("kind", "campus", "category")),
+        ("tianyan_campus_coverage_ratio", "Coverage rates per campus.", ("kind", "campus")),
+        ("tianyan_school_coverage_ratio", "Coverage rates of the whole school.", ("kind",)),
+        ("tianyan_target_ratio", "Targets in force.", ("kind",)),
+        ("tianyan_assessment_score", "Assessment score out of 10 (seed 000 appendix item 6).",
+         ()),
+        ("tianyan_last_poll_timestamp_seconds", "End of the last full poll cycle.", ()),
+        ("tianyan_poll_duration_seconds", "Duration of the last full poll cycle.", ()),
+        ("tianyan_cameras_configured", "Cameras in the site map.", ()),
+        ("tianyan_sites_configured", "Key sites in the site map.", ()),
+    )
+    return {name: _gauge(name, doc, labels) for name, doc, labels in specs}
+
+
+def _add_rates(family: GaugeMetricFamily, labels: list[str], rates: ScopeRates) -> None:
+    for kind in KINDS:
+        value = getattr(rates, kind)
+        if value is not None:  # an empty scope has no rate, not a 0
+            family.add_metric([kind, *labels], value)
+
+
+class SnapshotCollector(Collector):
+    def __init__(self, snapshot: Callable[[], MonitorSnapshot]) -> None:
+        self._snapshot = snapshot
+
+    def describe(self) -> Iterator[Metric]:
+        yield from _families().values()
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self._snapshot()
+        f = _families()
+        site_map = snap.site_map
+        sites = site_map.site_by_id()
+        categories = categories_in_force(site_map)
+
+        for camera in site_map.cameras:
+            primary = sites.get(camera.sites[0]) if camera.sites else None
+            campus = primary.campus if primary else ""
+            state = snap.states.get(camera.id)
+            probe = state.last_probe if state else None
+            device = probe.device if probe else None
+            f["tianyan_camera_info"].add_metric(
+                [
+                    camera.id,
+                    camera.name,
+                    campus,
+                    primary.id if primary else "",
+                    primary.category if primary else "",
+                    device.manufacturer if device else "",
+                    device.model if device else "",
+                    device.firmware if device else "",
+                ],
+                1,
+            )
+            for site_id in camera.sites:
+                site = sites.get(site_id)
+                if site is not None:
+                    f["tianyan_camera_site"].add_metric(
+                        [camera.id, site.id, site.campus, site.category], 1
+                    )
+            online = state is not None and state.online
+            f["tianyan_camera_up"].add_metric([camera.id, campus], 1 if online else 0)
+            f["tianyan_camera_intact"].add_metric(
+                [camera.id, campus], 1 if state is not None and state.intact else 0
+            )
+            for stage in EXPORTED_STAGES:
+                f["tianyan_camera_probe_success"].add_metric(
+                    [camera.id, stage.value], 1 if probe is not None and probe.passed(stage) else 0
+                )
+            if probe is None:
+                continue
+            failure = probe.failure
+            if failure is not None and failure.reason is not None:
+                f["tianyan_camera_probe_failure"].add_metric(
+                    [camera.id, failure.stage.value, failure.reason.value], 1
+                )
+            f["tianyan_camera_probe_duration_seconds"].add_metric([camera.id], probe.seconds)
+            f["tianyan_camera_last_probe_timestamp_seconds"].add_metric(
+                [camera.id], probe.started_at
+            )
+            if state is not None:
+                f["tianyan_camera_state_since_timestamp_seconds"].add_metric(
+                    [camera.id], state.since
+                )
+            if probe.clock_offset_seconds is not None:
+                f["tianyan_camera_clock_offset_seconds"].add_metric(
+                    [camera.id], probe.clock_offset_seconds
+                )
+
+        report = snap.coverage
+        for status in report.sites:
+            labels = [status.id, status.campus, status.category]
+            f["tianyan_site_cameras_required"].add_metric(labels, status.required)
+            f["tianyan_site_cameras_installed"].add_metric(labels, status.installed)
+            f["tianyan_site_cameras_intact"].add_metric(labels, status.intact)
+        for (campus, category), rates in sorted(report.campus_categories.items()):
+            _add_rates(f["tianyan_coverage_ratio"], [campus, category], rates)
+        for campus, rates in sorted(report.campuses.items()):
+            _add_rates(f["tianyan_campus_coverage_ratio"], [campus], rates)
+        _add_rates(f["tianyan_school_coverage_ratio"], [], report.school)
+        for kind in TARGET_KINDS:
+            f["tianyan_target_ratio"].add_metric([kind], getattr(site_map.targets, kind))
+        f["tianyan_assessment_score"].add_metric([], report.score.value)
+        if snap.cycle_finished_at is not None:
+            f["tianyan_last_poll_timestamp_seconds"].add_metric([], snap.cycle_finished_at)
+            if snap.cycle_started_at is not None:
+                f["tianyan_poll_duration_seconds"].add_metric(
+                    [], snap.cycle_finished_at - snap.cycle_started_at
+                )
+        f["tianyan_cameras_configured"].add_metric([], len(site_map.cameras))
+        f["tianyan_sites_configured"].add_metric([], len(site_map.sites))
+        for category in sorted(categories.values(), key=lambda c: c.id):
+            f["tianyan_category_info"].add_metric(
+                [category.id, category.name_zh, category.name_en,
+                 "true" if category.critical else "false"],
+                1,
+            )
+        for site in site_map.sites:
+            f["tianyan_site_info"].add_metric(
+                [site.id, site.name, site.campus, site.category, site.unit or ""], 1
+            )
+        yield from f.values()

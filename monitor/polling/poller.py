@@ -1,0 +1,174 @@
+"""The camera poller: every camera probed once per cycle, state folded, stored, published."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from monitor.config import PollSettings
+from monitor.polling.snapshot import MonitorSnapshot
+from monitor.probing.camera import probe_camera
+from monitor.probing.result import ProbeResult
+from monitor.probing.target import DeviceSession, Target
+from monitor.state import CameraState, Hysteresis, Transition, advance
+from monitor.storage.store import Store
+from site_map.loader import LoadedSiteMap
+
+log = logging.getLogger("tianyan.poller")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CycleOutcome:
+    started_at: float
+    finished_at: float
+    probes: int
+    failed: int
+    transitions: tuple[Transition, ...]
+
+
+def build_targets(loaded: LoadedSiteMap) -> list[Target]:
+    """One target per camera, passwords resolved once per credential."""
+    passwords: dict[str, str] = {}
+    targets = []
+    for camera in loaded.site_map.cameras:
+        cred_id = camera.onvif.credentials
+        if cred_id not in passwords:
+            passwords[cred_id] = loaded.password(cred_id)
+        credential = loaded.site_map.credentials[cred_id]
+        targets.append(
+            Target(
+                id=camera.id,
+                host=camera.onvif.host,
+                port=camera.onvif.port,
+                username=credential.username,
+                password=passwords[cred_id],
+            )
+        )
+    return targets
+
+
+class Poller:
+    def __init__(
+        self,
+        loaded: LoadedSiteMap,
+        store: Store,
+        settings: PollSettings,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.store = store
+        self.settings = settings
+        self.progress = progress
+        self.hysteresis = Hysteresis(settings.down_after, settings.up_after)
+        self.sessions = {t.id: DeviceSession(t) for t in build_targets(loaded)}
+        self.states: dict[str, CameraState] = store.load_states()
+        last = store.last_cycle()
+        self._snapshot = MonitorSnapshot.build(
+            loaded.site_map,
+            self.states,
+            cycle_started_at=last.started_at if last else None,
+            cycle_finished_at=last.finished_at if last else None,
+        )
+        self.cycles = 0
+
+    @property
+    def snapshot(self) -> MonitorSnapshot:
+        return self._snapshot
+
+    async def _probe_all(self) -> list[ProbeResult]:
+        queue: asyncio.Queue[DeviceSession] = asyncio.Queue()
+        for session in self.sessions.values():
+            queue.put_nowait(session)
+        total = queue.qsize()
+        results: list[ProbeResult] = []
+
+        async def worker() -> None:
+            while True:
+                try:
+                    session = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                results.append(await probe_camera(session, self.settings.timeout_seconds))
+                if self.progress is not None:
+                    self.progress(len(results), total)
+
+        workers = min(self.settings.concurrency, total) or 1
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return results
+
+    async def run_cycle(self) -> CycleOutcome:
+        started = time.time()
+        results = await self._probe_all()
+        transitions: list[Transition] = []
+        changed: list[CameraState] = []
+        for probe in results:
+            state, transition = advance(self.states.get(probe.target), probe, self.hysteresis)
+            self.states[probe.target] = state
+            changed.append(state)
+            if transition is not None:
+                transitions.append(transition)
+                self._log_transition(transition)
+        finished = time.time()
+        await asyncio.to_thread(
+            self.store.save_cycle,
+            started_at=started,
+            finished_at=finished,
+            states=changed,
+            transitions=transitions,
+        )
+        self.cycles += 1
+        self._snapshot = MonitorSnapshot.build(
+            self.loaded.site_map,
+            self.states,
+            cycle_started_at=started,
+            cycle_finished_at=finished,
+            cycles_completed=self.cycles,
+        )
+        failed = sum(1 for r in results if not r.ok)
+        log.info(
+            "poll cycle done cameras=%d failed=%d transitions=%d seconds=%.2f",
+            len(results),
+            failed,
+            len(transitions),
+            finished - started,
+        )
+        return CycleOutcome(started, finished, len(results), failed, tuple(transitions))
+
+    async def run_forever(
+        self, stop: asyncio.Event, on_cycle: Callable[[CycleOutcome], None] | None = None
+    ) -> None:
+        while not stop.is_set():
+            began = time.monotonic()
+            try:
+                outcome = await self.run_cycle()
+                if on_cycle is not None:
+                    on_cycle(outcome)
+            except Exception:
+                # A storage hiccup must not stop the monitoring; the next cycle retries.
+                log.exception("poll cycle failed")
+            wait = max(0.0, self.settings.interval_seconds - (time.monotonic() - began))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.reset() for s in self.sessions.values()))
+
+    @staticmethod
+    def _log_transition(transition: Transition) -> None:
+        if transition.online:
+            log.info("camera online camera=%s", transition.camera)
+        else:
+            log.warning(
+                "camera offline camera=%s stage=%s reason=%s",
+                transition.camera,
+                transition.stage.value if transition.stage else "-",
+                transition.reason.value if transition.reason else "-",
+            )

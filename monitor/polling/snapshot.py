@@ -1,0 +1,54 @@
+"""The immutable picture of the campus that the exporter and the API read.
+
+A new snapshot is built at the end of every cycle and swapped in whole, so a
+scrape never sees half a cycle and never waits for a probe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from monitor.state import CameraState
+from site_map.coverage import CameraHealth, ChannelStorage, CoverageReport, compute_coverage
+from site_map.model import SiteMap
+
+
+def camera_health(states: Mapping[str, CameraState]) -> dict[str, CameraHealth]:
+    return {
+        camera: CameraHealth(online=state.online, intact=state.intact)
+        for camera, state in states.items()
+    }
+
+
+@dataclass(frozen=True)
+class MonitorSnapshot:
+    site_map: SiteMap
+    states: Mapping[str, CameraState]
+    coverage: CoverageReport
+    cycle_started_at: float | None = None
+    cycle_finished_at: float | None = None
+    cycles_completed: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        site_map: SiteMap,
+        states: Mapping[str, CameraState],
+        *,
+        storage: Mapping[str, ChannelStorage] | None = None,
+        cycle_started_at: float | None = None,
+        cycle_finished_at: float | None = None,
+        cycles_completed: int = 0,
+    ) -> MonitorSnapshot:
+        configured = {c.id for c in site_map.cameras}
+        kept = {k: v for k, v in states.items() if k in configured}
+        return cls(
+            site_map=site_map,
+            states=MappingProxyType(kept),
+            coverage=compute_coverage(site_map, camera_health(kept), storage),
+            cycle_started_at=cycle_started_at,
+            cycle_finished_at=cycle_finished_at,
+            cycles_completed=cycles_completed,
+        )

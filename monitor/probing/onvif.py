@@ -1,0 +1,147 @@
+"""Stage `onvif`: the device answers ONVIF, and accepts our credentials.
+
+GetSystemDateAndTime goes first, unauthenticated (the ONVIF core spec allows
+it for exactly this purpose), so that the WS-Security timestamps of the
+authenticated calls can be shifted by the device's clock offset: a camera
+whose clock is 1 h or 8 h off stays online, and its offset is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from onvif import ONVIFCamera
+
+from monitor.probing.deadline import Deadline
+from monitor.probing.errors import StageFailure, describe, is_not_authorized
+from monitor.probing.result import DeviceIdentity, Reason
+from monitor.probing.target import DeviceSession, ProbeWork
+
+# Beyond this offset an un-shifted WS-Security timestamp is outside what a
+# device accepts, so a refusal may be the clock rather than the password.
+WS_SECURITY_WINDOW_SECONDS = 120.0
+
+
+def _client(session: DeviceSession) -> ONVIFCamera:
+    if session.camera is None:
+        target = session.target
+        # nat_override: every address the device advertises (service XAddrs,
+        # snapshot URI) is rewritten to the configured host:port. The monitor
+        # never follows a device to an address it was not configured for.
+        session.camera = ONVIFCamera(
+            target.host,
+            target.port,
+            target.username,
+            target.password,
+            no_cache=True,
+            adjust_time=False,
+            nat_override=True,
+        )
+    return session.camera
+
+
+def _set_clock_shift(camera: ONVIFCamera, offset: float | None) -> None:
+    """Shift the WS-Security Created timestamp of every service by the device's offset."""
+    shift = dt.timedelta(seconds=offset) if offset is not None else None
+    camera.dt_diff = shift
+    for service in camera.services.values():
+        wsse = getattr(service.zeep_client, "wsse", None)
+        if wsse is not None:
+            wsse.dt_diff = shift
+
+
+def _device_clock(answer: Any) -> dt.datetime | None:
+    utc = getattr(answer, "UTCDateTime", None)
+    if utc is None or utc.Date is None or utc.Time is None:
+        return None
+    try:
+        return dt.datetime(
+            utc.Date.Year,
+            utc.Date.Month,
+            utc.Date.Day,
+            utc.Time.Hour,
+            utc.Time.Minute,
+            utc.Time.Second,
+            tzinfo=dt.UTC,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+async def _measure_clock_offset(camera: ONVIFCamera) -> float | None:
+    devicemgmt = await camera.create_devicemgmt_service()
+    sent = time.time()
+    answer = await devicemgmt.authless_GetSystemDateAndTime()
+    received = time.time()
+    device_time = _device_clock(answer)
+    if device_time is None:
+        return None
+    # The device reports whole seconds; compare with the midpoint of the exchange.
+    return device_time.timestamp() - (sent + received) / 2
+
+
+def _identity(info: Any) -> DeviceIdentity:
+    def text(name: str) -> str:
+        value = getattr(info, name, None)
+        return str(value).strip() if value is not None else ""
+
+    return DeviceIdentity(
+        manufacturer=text("Manufacturer"),
+        model=text("Model"),
+        firmware=text("FirmwareVersion"),
+        serial=text("SerialNumber"),
+        hardware=text("HardwareId"),
+    )
+
+
+async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> DeviceIdentity:
+    devicemgmt = await camera.create_devicemgmt_service()
+    try:
+        return _identity(await devicemgmt.GetDeviceInformation())
+    except Exception as exc:
+        if not is_not_authorized(exc):
+            raise
+        if offset is None or abs(offset) <= WS_SECURITY_WINDOW_SECONDS:
+            raise StageFailure(
+                Reason.AUTH_FAILED, f"credentials refused: {describe(exc)}"
+            ) from None
+    # Some firmware reports local time as UTC but checks tokens against true
+    # UTC; an unshifted token is the only one such a device accepts.
+    _set_clock_shift(camera, None)
+    try:
+        return _identity(await devicemgmt.GetDeviceInformation())
+    except Exception as exc:
+        _set_clock_shift(camera, offset)
+        if not is_not_authorized(exc):
+            raise
+        raise StageFailure(
+            Reason.CLOCK_SKEW,
+            f"credentials refused with the clock {offset:+.0f} s off; "
+            "set the device clock (NTP), then check the password",
+        ) from None
+
+
+async def _discover_media(session: DeviceSession, camera: ONVIFCamera) -> None:
+    if not session.xaddrs_known:
+        shift = camera.dt_diff  # update_xaddrs() forgets it
+        await camera.update_xaddrs()
+        _set_clock_shift(camera, shift.total_seconds() if shift is not None else None)
+        session.xaddrs_known = True
+    if session.profile_token is None:
+        media = await camera.create_media_service()
+        profiles = await media.GetProfiles()
+        if not profiles:
+            raise StageFailure(Reason.NO_VIDEO, "the device has no media profile")
+        session.profile_token = str(profiles[0].token)
+
+
+async def probe(session: DeviceSession, work: ProbeWork, deadline: Deadline) -> None:
+    camera = _client(session)
+    async with deadline.enforce():
+        offset = await _measure_clock_offset(camera)
+        work.clock_offset_seconds = offset
+        _set_clock_shift(camera, offset)
+        work.device = await _authenticated_identity(camera, offset)
+        await _discover_media(session, camera)

@@ -1,0 +1,67 @@
+"""What a prober needs to reach one device, and the client kept for it across cycles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from monitor.probing.result import DeviceIdentity
+
+if TYPE_CHECKING:
+    from onvif import ONVIFCamera
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A device address and login. The password never shows in repr or logs."""
+
+    id: str
+    host: str
+    port: int
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(slots=True)
+class ProbeWork:
+    """Facts one stage hands to the next during a single probe."""
+
+    clock_offset_seconds: float | None = None
+    device: DeviceIdentity | None = None
+    image: bytes | None = None
+    frame: Any = None  # decoded numpy image, for the quality stage
+    measures: dict[str, float] = field(default_factory=dict)
+    image_faults: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class DeviceSession:
+    """The per-device client, kept across cycles so sockets and parsed WSDL are reused.
+
+    Built lazily by the ONVIF prober; reset after a failure that may have left
+    the client in a bad state (timeouts, refused connections).
+    """
+
+    target: Target
+    camera: ONVIFCamera | None = None
+    profile_token: str | None = None
+    snapshot_uri: str | None = None
+    xaddrs_known: bool = False
+    digest: Any = None  # aiohttp.DigestAuthMiddleware for the snapshot URL
+
+    async def reset(self) -> None:
+        camera, self.camera = self.camera, None
+        self.profile_token = None
+        self.snapshot_uri = None
+        self.xaddrs_known = False
+        self.digest = None
+        if camera is not None:
+            try:
+                await camera.close()
+            except Exception:  # a broken client must not break the next probe
+                pass
