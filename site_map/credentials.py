@@ -7,6 +7,7 @@ put in an error message: errors name the credential and the source only.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from site_map.model import Credential
@@ -17,7 +18,7 @@ class CredentialError(Exception):
 
 
 def resolve_password(
-    name: str, credential: Credential, base_dir: Path, environ: dict[str, str] | None = None
+    name: str, credential: Credential, base_dir: Path, environ: Mapping[str, str] | None = None
 ) -> str:
     env = os.environ if environ is None else environ
     if credential.password is not None:

@@ -186,7 +186,7 @@ class Roads(_Model):
 class SiteMap(_Model):
     school: str = Field(min_length=1)
     retention_days: int = Field(30, ge=1)
-    targets: Targets = Targets()
+    targets: Targets = Targets.model_validate({})
     categories: dict[Identifier, CategoryPolicy] = Field(default_factory=dict)
     campuses: tuple[Campus, ...] = Field(min_length=1)
     sites: tuple[Site, ...] = ()

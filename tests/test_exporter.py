@@ -60,8 +60,8 @@ def registry() -> CollectorRegistry:
     return registry
 
 
-def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
-    return registry.get_sample_value(name, labels)
+def value(registry: CollectorRegistry, metric: str, **labels: str) -> float | None:
+    return registry.get_sample_value(metric, labels)
 
 
 def test_registering_never_reads_the_snapshot():
