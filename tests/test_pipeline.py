@@ -47,7 +47,7 @@ def _coverage(config: Path, capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 def test_numbers_follow_from_the_faults(campus, capsys):
-    config, directory = campus
+    config, _ = campus
     began = time.monotonic()
     assert main(["run", str(config), "--once"]) == 0
     elapsed = time.monotonic() - began

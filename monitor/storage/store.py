@@ -1,0 +1,602 @@
+"""The monitor's persistent store: camera states, state transitions, poll cycles, runs.
+
+One `Store` wraps one SQLAlchemy engine. `Store.open` brings the schema up to
+date with Alembic (never `metadata.create_all`), under a lock so that several
+processes opening a fresh database at once do not trip over each other. Times
+are unix-second floats at this API and timezone-aware UTC timestamps in the
+database (microsecond resolution).
+
+SQLite (the default) runs in WAL mode with a busy timeout, so `tianyan
+coverage` can read while the monitor writes; every write transaction starts
+with `BEGIN IMMEDIATE`, so two writers queue instead of failing. PostgreSQL
+works the same through `postgresql+psycopg://user@host/db`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from monitor.probing.result import Reason, Stage
+from monitor.state import CameraState, Transition
+from monitor.storage.codec import decode_probe, encode_probe
+from monitor.storage.tables import camera_state, monitor_run, poll_cycle, state_transition
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
+SQLITE_FILENAME = "tianyan.sqlite"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connection execution option: begin SQLite transactions with BEGIN IMMEDIATE.
+_WRITE_OPTION = "tianyan_write"
+_MIGRATION_LOCK = "tianyan-migrations:"
+
+
+class StorageError(Exception):
+    """The database cannot be opened, migrated, read or written (names no password)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRecord:
+    """One completed poll cycle. `failed` counts cameras whose last probe failed."""
+
+    started_at: float
+    finished_at: float
+    cameras: int
+    online: int
+    failed: int
+    intact: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRun:
+    """One run of the monitor process.
+
+    `stopped_at` is None while the run goes on. `clean_stop` is False when the
+    process ended without a stop mark; `stopped_at` is then the end of its last
+    poll cycle (or its start), as found when the next run started.
+    """
+
+    started_at: float
+    stopped_at: float | None
+    clean_stop: bool
+
+
+# --- time conversion at the API boundary -------------------------------------------
+
+
+def to_datetime(seconds: float) -> datetime:
+    """Unix seconds → aware UTC datetime (rounded to the microsecond)."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def to_seconds(value: datetime) -> float:
+    """Aware (or naive UTC, as SQLite returns it) datetime → unix seconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+# --- engine and migrations -----------------------------------------------------------
+
+
+def default_sqlite_url(directory: Path) -> str:
+    """URL of the SQLite file `tianyan.sqlite` in `directory`."""
+    path = Path(directory).expanduser().absolute() / SQLITE_FILENAME
+    if any(ch in str(path) for ch in "?#%"):
+        return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+    return f"sqlite:///{path}"
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is echoed by nobody
+        return "<invalid database URL>"
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the database file to WAL (persistent), retrying while others hold it.
+
+    SQLite does not call the busy handler for this switch, so concurrent first
+    opens of a new file would otherwise fail with "database is locked".
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode in ("wal", "memory"):
+                return
+            mode = str(cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            if mode != "wal":
+                log.warning("SQLite refused WAL mode (journal mode %s): readers may wait", mode)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy emits BEGIN itself (below), so DDL is transactional too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            _enable_wal(cursor)
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITE_OPTION) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _json_dumps(value: Any) -> str:
+    # Compact, and UTF-8 text as it is (details may be Chinese).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for `url`; for SQLite: WAL, busy timeout, parent directory created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_path(parsed)
+        if path is not None:
+            path.expanduser().absolute().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_serializer=_json_dumps,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for the store's migrations, built without an ini file.
+
+    With a connection in `config.attributes["connection"]` the migration
+    environment uses it; otherwise it connects to `url`.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction holding the database's migration lock.
+
+    SQLite: `BEGIN IMMEDIATE` (one writer at a time). PostgreSQL: a
+    transaction-scoped advisory lock per schema. DDL is transactional on both,
+    so a failed migration leaves nothing half-done.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    text(
+                        "SELECT pg_advisory_xact_lock("
+                        "hashtext(:name || coalesce(current_schema(), '')))"
+                    ),
+                    {"name": _MIGRATION_LOCK},
+                )
+            yield conn
+
+
+def _check_known(script: ScriptDirectory, revisions: Iterable[str]) -> None:
+    for revision in revisions:
+        try:
+            known = script.get_revision(revision)
+        except (CommandError, RevisionError):
+            known = None
+        if known is None:
+            raise StorageError(
+                f"the database schema is at revision {revision!r}, which this version of "
+                "tianyan does not know (was it written by a newer version?)"
+            )
+
+
+def upgrade_database(engine: Engine) -> None:
+    """`alembic upgrade heads`, run in-process; a no-op on an up-to-date database."""
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    heads = set(script.get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current == heads:
+        return
+    _check_known(script, current)
+    with migration_connection(engine) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "heads")
+
+
+# --- the store -----------------------------------------------------------------------
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except StorageError:
+        raise
+    except DBAPIError as exc:
+        # The driver's message only: SQLAlchemy's own would repeat every parameter.
+        raise StorageError(f"{what}: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{what}: {exc}") from exc
+    except ModuleNotFoundError as exc:  # a database driver that is not installed
+        raise StorageError(f"{what}: database driver not installed ({exc})") from exc
+    except OSError as exc:  # e.g. the SQLite file's directory cannot be created
+        raise StorageError(f"{what}: {exc}") from exc
+
+
+def _upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str) -> None:
+    """Insert or replace `rows` by primary key `key`, as one executemany."""
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        ins = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={c.name: ins.excluded[c.name] for c in table.columns if c.name != key},
+        )
+        conn.execute(stmt, list(rows))
+        return
+    # Any other database: delete, then insert, in the caller's transaction.
+    keys = [row[key] for row in rows]
+    for start in range(0, len(keys), 500):
+        conn.execute(delete(table).where(table.c[key].in_(keys[start : start + 500])))
+    conn.execute(insert(table), list(rows))
+
+
+def _state_row(state: CameraState, updated_at: datetime) -> dict[str, Any]:
+    probe = state.last_probe
+    failure = probe.failure if probe is not None else None
+    return {
+        "camera": state.camera,
+        "online": state.online,
+        "intact": state.intact,
+        "since": to_datetime(state.since),
+        "consecutive_failures": state.consecutive_failures,
+        "consecutive_successes": state.consecutive_successes,
+        "probed_at": to_datetime(probe.started_at) if probe is not None else None,
+        "failed_stage": failure.stage.value if failure is not None else None,
+        "failure_reason": (
+            failure.reason.value if failure is not None and failure.reason else None
+        ),
+        "last_probe": encode_probe(probe) if probe is not None else None,
+        "updated_at": updated_at,
+    }
+
+
+class Store:
+    """Persistent state of the monitor. Thread-safe; every method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to `url`, bring the schema up to date, return the store."""
+        what = f"cannot open database {safe_url(url)}"
+        with _errors(what):
+            engine = make_engine(url)
+        try:
+            with _errors(what):
+                upgrade_database(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[Connection]:
+        with _errors(what), self._engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _reading(self, what: str) -> Iterator[Connection]:
+        with _errors(what), self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    # --- camera states and cycles ---
+
+    def load_states(self) -> dict[str, CameraState]:
+        """The latest saved state of every camera, with its last probe result."""
+        c = camera_state.c
+        with self._reading("cannot load camera states") as conn:
+            rows = conn.execute(
+                select(
+                    c.camera,
+                    c.online,
+                    c.since,
+                    c.consecutive_failures,
+                    c.consecutive_successes,
+                    c.last_probe,
+                )
+            ).all()
+        states: dict[str, CameraState] = {}
+        for camera, online, since, failures, successes, probe_data in rows:
+            probe = None
+            if probe_data is not None:
+                try:
+                    probe = decode_probe(probe_data)
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.warning("camera %s: stored probe result unreadable (%s)", camera, exc)
+            states[camera] = CameraState(
+                camera=camera,
+                online=bool(online),
+                since=to_seconds(since),
+                consecutive_failures=int(failures),
+                consecutive_successes=int(successes),
+                last_probe=probe,
+            )
+        return states
+
+    def save_cycle(
+        self,
+        *,
+        started_at: float,
+        finished_at: float,
+        states: Iterable[CameraState],
+        transitions: Iterable[Transition],
+    ) -> None:
+        """In one transaction: upsert the states, append the transitions and the cycle.
+
+        A camera given twice keeps its last state. The cycle's counts are over
+        the given states: cameras, online, intact, and failed (last probe
+        missing or failed at some stage, before hysteresis).
+        """
+        updated_at = to_datetime(finished_at)
+        latest: dict[str, CameraState] = {}
+        for state in states:
+            latest[state.camera] = state
+        state_rows = [_state_row(state, updated_at) for state in latest.values()]
+        transition_rows = [
+            {
+                "camera": t.camera,
+                "at": to_datetime(t.at),
+                "online": t.online,
+                "stage": t.stage.value if t.stage is not None else None,
+                "reason": t.reason.value if t.reason is not None else None,
+            }
+            for t in transitions
+        ]
+        cycle_row = {
+            "started_at": to_datetime(started_at),
+            "finished_at": updated_at,
+            "cameras": len(state_rows),
+            "online": sum(1 for row in state_rows if row["online"]),
+            "intact": sum(1 for row in state_rows if row["intact"]),
+            "failed": sum(
+                1 for s in latest.values() if s.last_probe is None or not s.last_probe.ok
+            ),
+        }
+        with self._writing("cannot save poll cycle") as conn:
+            if state_rows:
+                _upsert(conn, camera_state, state_rows, "camera")
+            if transition_rows:
+                conn.execute(insert(state_transition), transition_rows)
+            conn.execute(insert(poll_cycle), [cycle_row])
+
+    def transitions(
+        self, camera: str | None = None, since: float | None = None, until: float | None = None
+    ) -> list[Transition]:
+        """Stored transitions ordered by time, `since <= at < until` (bounds optional)."""
+        t = state_transition.c
+        stmt = select(t.camera, t.at, t.online, t.stage, t.reason).order_by(t.at, t.id)
+        if camera is not None:
+            stmt = stmt.where(t.camera == camera)
+        if since is not None:
+            stmt = stmt.where(t.at >= to_datetime(since))
+        if until is not None:
+            stmt = stmt.where(t.at < to_datetime(until))
+        with self._reading("cannot read transitions") as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            Transition(
+                camera=cam,
+                at=to_seconds(at),
+                online=bool(online),
+                stage=Stage(stage) if stage else None,
+                reason=Reason(reason) if reason else None,
+            )
+            for cam, at, online, stage, reason in rows
+        ]
+
+    def last_cycle(self) -> CycleRecord | None:
+        """The most recently finished poll cycle, or None before the first one."""
+        p = poll_cycle.c
+        stmt = (
+            select(p.started_at, p.finished_at, p.cameras, p.online, p.failed, p.intact)
+            .order_by(p.finished_at.desc(), p.id.desc())
+            .limit(1)
+        )
+        with self._reading("cannot read poll cycles") as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        started, finished, cameras, online, failed, intact = row
+        return CycleRecord(
+            started_at=to_seconds(started),
+            finished_at=to_seconds(finished),
+            cameras=int(cameras),
+            online=int(online),
+            failed=int(failed),
+            intact=int(intact),
+        )
+
+    # --- monitor runs ---
+
+    def record_monitor_start(self, at: float) -> None:
+        """Mark the start of a monitor run; close any run left open by a crash."""
+        start = to_datetime(at)
+        r, p = monitor_run.c, poll_cycle.c
+        with self._writing("cannot record monitor start") as conn:
+            open_runs = conn.execute(
+                select(r.id, r.started_at).where(r.stopped_at.is_(None))
+            ).all()
+            for run_id, run_start in open_runs:
+                last = conn.execute(
+                    select(func.max(p.finished_at)).where(
+                        p.finished_at >= run_start, p.finished_at <= start
+                    )
+                ).scalar()
+                end = last if last is not None else run_start
+                conn.execute(
+                    update(monitor_run)
+                    .where(r.id == run_id)
+                    .values(stopped_at=end, clean_stop=False)
+                )
+                log.warning(
+                    "the monitor run started at %s ended without a stop mark; "
+                    "counting it as stopped at %s",
+                    run_start,
+                    end,
+                )
+            conn.execute(
+                insert(monitor_run),
+                [{"started_at": start, "stopped_at": None, "clean_stop": False}],
+            )
+
+    def record_monitor_stop(self, at: float) -> None:
+        """Mark the clean end of the current monitor run."""
+        r = monitor_run.c
+        with self._writing("cannot record monitor stop") as conn:
+            run_id = conn.execute(
+                select(r.id)
+                .where(r.stopped_at.is_(None))
+                .order_by(r.started_at.desc(), r.id.desc())
+                .limit(1)
+            ).scalar()
+            if run_id is None:
+                log.warning("monitor stop recorded without a running monitor start; ignored")
+                return
+            conn.execute(
+                update(monitor_run)
+                .where(r.id == run_id)
+                .values(stopped_at=to_datetime(at), clean_stop=True)
+            )
+
+    def monitor_runs(
+        self, since: float | None = None, until: float | None = None
+    ) -> list[MonitorRun]:
+        """Monitor runs overlapping `[since, until)`, ordered by start."""
+        r = monitor_run.c
+        stmt = select(r.started_at, r.stopped_at, r.clean_stop).order_by(r.started_at, r.id)
+        if since is not None:
+            stmt = stmt.where(or_(r.stopped_at.is_(None), r.stopped_at >= to_datetime(since)))
+        if until is not None:
+            stmt = stmt.where(r.started_at < to_datetime(until))
+        with self._reading("cannot read monitor runs") as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            MonitorRun(
+                started_at=to_seconds(started),
+                stopped_at=to_seconds(stopped) if stopped is not None else None,
+                clean_stop=bool(clean),
+            )
+            for started, stopped, clean in rows
+        ]
+
+    # --- retention ---
+
+    def prune(self, before: float) -> int:
+        """Delete history older than `before`; return the number of rows deleted.
+
+        Removes poll cycles finished and monitor runs stopped before `before`,
+        and transitions before it except each camera's latest one, so the
+        state of every camera at `before` stays known. Current states are kept.
+        """
+        cutoff = to_datetime(before)
+        t = state_transition
+        newer = state_transition.alias("newer")
+        superseded = exists().where(
+            newer.c.camera == t.c.camera,
+            newer.c.at < cutoff,
+            or_(newer.c.at > t.c.at, and_(newer.c.at == t.c.at, newer.c.id > t.c.id)),
+        )
+        deleted = 0
+        with self._writing("cannot prune history") as conn:
+            for stmt in (
+                delete(t).where(t.c.at < cutoff, superseded),
+                delete(poll_cycle).where(poll_cycle.c.finished_at < cutoff),
+                delete(monitor_run).where(monitor_run.c.stopped_at < cutoff),
+            ):
+                deleted += conn.execute(stmt).rowcount
+        return deleted
