@@ -30,13 +30,13 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.config import PollSettings  # noqa: E402
-from monitor.logs import setup_logging  # noqa: E402
-from monitor.polling.poller import Poller  # noqa: E402
-from monitor.service import raise_open_file_limit  # noqa: E402
-from monitor.storage.store import Store  # noqa: E402
-from site_map.loader import load_site_map  # noqa: E402
-from tests.campus import PASSWORD, PASSWORD_ENV, simulator_process, write_yaml  # noqa: E402
+from monitor.config import PollSettings
+from monitor.logs import setup_logging
+from monitor.polling.poller import Poller
+from monitor.service import raise_open_file_limit
+from monitor.storage.store import Store
+from site_map.loader import load_site_map
+from tests.campus import PASSWORD, PASSWORD_ENV, simulator_process, write_yaml
 
 PORT = 8000
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
@@ -109,9 +109,7 @@ async def baseline(hosts: list[str], concurrency: int) -> float:
             ) as r:
                 etree.fromstring(await r.read(), PARSER)
             digest = aiohttp.DigestAuthMiddleware("admin", PASSWORD)
-            async with http.get(
-                f"{base}/onvif/snapshot/profile_1.jpg", middlewares=(digest,)
-            ) as r:
+            async with http.get(f"{base}/onvif/snapshot/profile_1.jpg", middlewares=(digest,)) as r:
                 assert r.status == 200, r.status
                 await r.read()
 
@@ -127,9 +125,7 @@ async def baseline(hosts: list[str], concurrency: int) -> float:
 async def monitor_cycles(site_map_path: Path, db: str, concurrency: int) -> tuple[float, float]:
     loaded = load_site_map(site_map_path)
     store = Store.open(db)
-    poller = Poller(
-        loaded, store, PollSettings(timeout_seconds=30, concurrency=concurrency)
-    )
+    poller = Poller(loaded, store, PollSettings(timeout_seconds=30, concurrency=concurrency))
     try:
         cold = await poller.run_cycle()
         warm = await poller.run_cycle()

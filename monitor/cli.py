@@ -7,8 +7,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from monitor.config import ConfigError, load_config, parse_listen
+from monitor.config import ConfigError, ResolvedConfig, load_config, parse_listen
+
+if TYPE_CHECKING:
+    from site_map.loader import LoadedSiteMap
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -30,7 +34,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return run_check(args.site_map, sys.stdout, sys.stderr)
 
 
-def _load(config_path: str, database: str | None):  # type: ignore[no-untyped-def]
+def _load(config_path: str, database: str | None) -> tuple[ResolvedConfig, LoadedSiteMap] | None:
     from site_map.loader import SiteMapError, load_site_map
 
     try:
@@ -45,10 +49,8 @@ def _load(config_path: str, database: str | None):  # type: ignore[no-untyped-de
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from monitor.logs import setup_logging
     from monitor.service import MonitorService
 
-    setup_logging(args.verbose)
     found = _load(args.config, args.database)
     if found is None:
         return EXIT_USAGE
@@ -68,9 +70,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 )
                 return EXIT_OK
             stop = asyncio.Event()
-            await service.start_http(*listen)
-            print(f"serving http://{listen[0]}:{listen[1]}/metrics", file=sys.stderr)
-            await service.run(*listen, stop)
+            host, port = listen
+            await service.start_http(host, port)
+            print(f"serving http://{host}:{port}/metrics", file=sys.stderr)
+            await service.run(host, port, stop)
             return EXIT_OK
         finally:
             await service.close()
@@ -109,20 +112,18 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from monitor.logs import setup_logging
     from monitor.simulator.server import main_simulate
 
-    setup_logging(args.verbose)
     return main_simulate(args.site_map, args.faults)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo.run import run_demo
-    from monitor.logs import setup_logging
 
-    setup_logging(args.verbose)
     return run_demo(
-        directory=args.dir, listen=parse_listen(args.listen), cycles=args.cycles,
+        directory=args.dir,
+        listen=parse_listen(args.listen),
+        cycles=args.cycles,
         interval=args.interval,
     )
 
@@ -134,50 +135,71 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("check", help="validate a site map",
-                       description="Validate a site map (a YAML file or a directory of them). "
-                       "Prints a summary and exits 0, or prints every problem as "
-                       "FILE:LINE: message and exits 2.")
+    p = sub.add_parser(
+        "check",
+        help="validate a site map",
+        description="Validate a site map (a YAML file or a directory of them). "
+        "Prints a summary and exits 0, or prints every problem as "
+        "FILE:LINE: message and exits 2.",
+    )
     p.add_argument("site_map", metavar="SITE_MAP")
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("run", help="run the monitoring service",
-                       description="Poll every camera of the site map on a cadence, store "
-                       "state changes, and serve /metrics, /api/coverage and /-/healthy. "
-                       "CONFIG is a YAML file with site_map:, database:, listen:, poll: "
-                       "(or a site map itself, with all defaults).")
+    p = sub.add_parser(
+        "run",
+        help="run the monitoring service",
+        description="Poll every camera of the site map on a cadence, store "
+        "state changes, and serve /metrics, /api/coverage and /-/healthy. "
+        "CONFIG is a YAML file with site_map:, database:, listen:, poll: "
+        "(or a site map itself, with all defaults).",
+    )
     p.add_argument("config", metavar="CONFIG")
-    p.add_argument("--once", action="store_true",
-                   help="probe every camera once, store the results and exit")
-    p.add_argument("--database", metavar="URL",
-                   help="SQLAlchemy URL (default: tianyan.sqlite beside CONFIG)")
+    p.add_argument(
+        "--once", action="store_true", help="probe every camera once, store the results and exit"
+    )
+    p.add_argument(
+        "--database", metavar="URL", help="SQLAlchemy URL (default: tianyan.sqlite beside CONFIG)"
+    )
     p.add_argument("--listen", metavar="HOST:PORT", help="override the listen address")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("coverage", help="print coverage rates and the score",
-                       description="Compute install, online, intact, storage and effective "
-                       "rates and the assessment score from the stored camera states.")
+    p = sub.add_parser(
+        "coverage",
+        help="print coverage rates and the score",
+        description="Compute install, online, intact, storage and effective "
+        "rates and the assessment score from the stored camera states.",
+    )
     p.add_argument("config", metavar="CONFIG")
     p.add_argument("--database", metavar="URL")
     p.add_argument("--format", choices=("json", "csv", "table"), default="table")
     p.set_defaults(func=_cmd_coverage)
 
-    p = sub.add_parser("simulate", help="serve a site map's cameras as simulated ONVIF devices",
-                       description="Serve every camera of SITE_MAP on its configured host:port "
-                       "(loopback 127.0.0.0/8 only) as an ONVIF device, with optional faults "
-                       "({device-id: fault}) from FAULTS.")
+    p = sub.add_parser(
+        "simulate",
+        help="serve a site map's cameras as simulated ONVIF devices",
+        description="Serve every camera of SITE_MAP on its configured host:port "
+        "(loopback 127.0.0.0/8 only) as an ONVIF device, with optional faults "
+        "({device-id: fault}) from FAULTS.",
+    )
     p.add_argument("site_map", metavar="SITE_MAP")
     p.add_argument("--faults", metavar="FAULTS")
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("demo", help="a virtual campus on loopback, polled and served",
-                       description="Generate a virtual campus (two campuses, every key-site "
-                       "category, simulated cameras with a few faults), poll it and serve "
-                       "metrics and the API. Prints where to look.")
+    p = sub.add_parser(
+        "demo",
+        help="a virtual campus on loopback, polled and served",
+        description="Generate a virtual campus (two campuses, every key-site "
+        "category, simulated cameras with a few faults), poll it and serve "
+        "metrics and the API. Prints where to look.",
+    )
     p.add_argument("--dir", default="demo-data", help="where the demo's files go")
     p.add_argument("--listen", default="127.0.0.1:9847", metavar="HOST:PORT")
-    p.add_argument("--cycles", type=int, default=0,
-                   help="stop after this many poll cycles (default: run until Ctrl-C)")
+    p.add_argument(
+        "--cycles",
+        type=int,
+        default=0,
+        help="stop after this many poll cycles (default: run until Ctrl-C)",
+    )
     p.add_argument("--interval", type=float, default=15.0, help="seconds between cycles")
     p.set_defaults(func=_cmd_demo)
     return parser
@@ -185,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from monitor.logs import setup_logging
+
+    # Before any command imports its libraries: some log (or configure
+    # logging) when imported.
+    setup_logging(args.verbose)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

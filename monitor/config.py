@@ -71,7 +71,9 @@ class ResolvedConfig:
 
 
 def default_database_url(directory: Path) -> str:
-    return f"sqlite:///{(directory / 'tianyan.sqlite').resolve()}"
+    from monitor.storage.store import default_sqlite_url
+
+    return default_sqlite_url(directory)
 
 
 def load_config(path: str | Path, database: str | None = None) -> ResolvedConfig:

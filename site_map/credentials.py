@@ -27,8 +27,7 @@ def resolve_password(
         value = env.get(credential.password_env)
         if value is None:
             raise CredentialError(
-                f"credentials '{name}': environment variable "
-                f"{credential.password_env} is not set"
+                f"credentials '{name}': environment variable {credential.password_env} is not set"
             )
         return value
     assert credential.password_file is not None

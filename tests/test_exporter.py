@@ -83,29 +83,64 @@ def test_camera_metrics(registry):
     assert value(registry, "tianyan_camera_probe_success", camera="cam-4", stage="onvif") == 0
     assert value(registry, "tianyan_camera_probe_success", camera="cam-7", stage="onvif") == 1
     assert value(registry, "tianyan_camera_probe_success", camera="cam-7", stage="video") == 0
-    assert value(
-        registry, "tianyan_camera_probe_failure", camera="cam-7", stage="video", reason="no_video"
-    ) == 1
+    assert (
+        value(
+            registry,
+            "tianyan_camera_probe_failure",
+            camera="cam-7",
+            stage="video",
+            reason="no_video",
+        )
+        == 1
+    )
     assert value(registry, "tianyan_camera_clock_offset_seconds", camera="cam-2") == 28800.2
-    assert value(
-        registry, "tianyan_camera_info", camera="cam-1", name="Camera 1", campus="east",
-        site="east-gate", category="gate", vendor="Hikvision", model="DS-2CD2T47",
-        firmware="V5.7.3",
-    ) == 1
+    assert (
+        value(
+            registry,
+            "tianyan_camera_info",
+            camera="cam-1",
+            name="Camera 1",
+            campus="east",
+            site="east-gate",
+            category="gate",
+            vendor="Hikvision",
+            model="DS-2CD2T47",
+            firmware="V5.7.3",
+        )
+        == 1
+    )
 
 
 def test_coverage_metrics(registry):
-    assert value(registry, "tianyan_site_cameras_required", site="east-gate", campus="east",
-                 category="gate") == 2
-    assert value(registry, "tianyan_site_cameras_installed", site="west-library", campus="west",
-                 category="library") == 0
+    assert (
+        value(
+            registry,
+            "tianyan_site_cameras_required",
+            site="east-gate",
+            campus="east",
+            category="gate",
+        )
+        == 2
+    )
+    assert (
+        value(
+            registry,
+            "tianyan_site_cameras_installed",
+            site="west-library",
+            campus="west",
+            category="library",
+        )
+        == 0
+    )
     assert value(registry, "tianyan_school_coverage_ratio", kind="install") == pytest.approx(5 / 6)
     assert value(registry, "tianyan_school_coverage_ratio", kind="online") == pytest.approx(3 / 8)
     # No recorded channel anywhere: the storage rate is absent, not 0.
     assert value(registry, "tianyan_school_coverage_ratio", kind="storage") is None
     assert value(registry, "tianyan_campus_coverage_ratio", kind="install", campus="east") == 1
-    assert value(registry, "tianyan_coverage_ratio", kind="install", campus="west",
-                 category="library") == 0
+    assert (
+        value(registry, "tianyan_coverage_ratio", kind="install", campus="west", category="library")
+        == 0
+    )
     assert value(registry, "tianyan_target_ratio", kind="intact") == 0.95
     assert value(registry, "tianyan_last_poll_timestamp_seconds") == NOW + 12
     assert value(registry, "tianyan_assessment_score") == 4

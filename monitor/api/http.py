@@ -12,7 +12,8 @@ from monitor.exporter.collector import SnapshotCollector
 from monitor.polling.snapshot import MonitorSnapshot
 from site_map.coverage import coverage_to_json
 
-SNAPSHOT = web.AppKey("snapshot", Callable[[], MonitorSnapshot])
+SnapshotSource = Callable[[], MonitorSnapshot]
+SNAPSHOT: web.AppKey[SnapshotSource] = web.AppKey("snapshot")
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 
 _INDEX = """<!doctype html><meta charset="utf-8"><title>Tianyan 校园天眼</title>

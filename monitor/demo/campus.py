@@ -6,6 +6,7 @@ test can compute them by hand from the faults listed here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +41,10 @@ UNITS = {
 CAMERA_PORT = 8000
 PASSWORD_FILE = "camera-password.txt"
 
-# Sites deliberately short of cameras: the install rate misses its target.
-UNDER_COVERED = {"north-gate-3": 1, "south-laboratory-4": 0}
+# Sites deliberately short of cameras, so the install rate misses its target:
+# a new laboratory with none yet, and a gymnasium whose plan asks for more.
+UNDER_COVERED = {"south-laboratory-4": 0}
+REQUIRED_OVERRIDES = {"north-gymnasium-1": 8}
 
 
 @dataclass
@@ -72,16 +75,18 @@ def build_demo_campus() -> DemoCampus:
                     "category": category,
                     "location": {"x": x, "y": y},
                 }
+                if site_id in REQUIRED_OVERRIDES:
+                    site["required_cameras"] = REQUIRED_OVERRIDES[site_id]
                 if category in UNITS:
                     site["unit"] = UNITS[category]
                 if category == "gate":
                     site["unit"] = "保卫处"
-                    if n == 1:
-                        site["requires"] = ["face_recognition", "vehicle_checkpoint"]
+                    site["requires"] = ["face_recognition", "vehicle_checkpoint"]
                 sites.append(site)
                 if category in ("intersection", "main_road"):
-                    nodes.append({"id": f"{site_id}-node", "location": {"x": x, "y": y},
-                                  "site": site_id})
+                    nodes.append(
+                        {"id": f"{site_id}-node", "location": {"x": x, "y": y}, "site": site_id}
+                    )
                 installed = UNDER_COVERED.get(site_id, per_site)
                 for k in range(installed):
                     serial += 1
@@ -95,18 +100,21 @@ def build_demo_campus() -> DemoCampus:
                             "credentials": "default",
                         },
                         "position": {
-                            "x": x + 8 * math.cos(k), "y": y + 8 * math.sin(k),
-                            "heading": (90 * k) % 360, "fov": 90, "range": 30,
+                            "x": x + 8 * math.cos(k),
+                            "y": y + 8 * math.sin(k),
+                            "heading": (90 * k) % 360,
+                            "fov": 90,
+                            "range": 30,
                         },
                         "switch": f"sw-{campus_id}-{row:02d}",
                     }
-                    if category == "gate" and n == 1 and k < 2:
+                    if category == "gate" and k < 2:
                         camera["roles"] = ["face_recognition" if k == 0 else "vehicle_checkpoint"]
                     cameras.append(camera)
         campus_nodes = [n["id"] for n in nodes if n["id"].startswith(campus_id)]
         edges.extend(
             {"from": a, "to": b, "main": "main-road" in a or "main-road" in b}
-            for a, b in zip(campus_nodes, campus_nodes[1:], strict=False)
+            for a, b in itertools.pairwise(campus_nodes)
         )
     site_map = {
         "school": "天眼示范大学 (Tianyan Demo University)",

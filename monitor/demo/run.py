@@ -85,12 +85,16 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
     service = MonitorService(loaded, config.database_url, config.poll)
     stop = asyncio.Event()
     done = 0
+    shown = ""
 
     def on_cycle(outcome: CycleOutcome) -> None:
-        nonlocal done
+        nonlocal done, shown
         done += 1
         report = service.poller.snapshot.coverage
-        print(summary(report.school, report.score.value, listen, config_path), flush=True)
+        text = summary(report.school, report.score.value, listen, config_path)
+        if text != shown:  # print the numbers when they change, not every cycle
+            print(text, flush=True)
+            shown = text
         if cycles and done >= cycles:
             stop.set()
 

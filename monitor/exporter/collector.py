@@ -29,42 +29,82 @@ def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> GaugeMetricFami
 
 def _families() -> dict[str, GaugeMetricFamily]:
     specs: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-        ("tianyan_camera_info", "Configured camera and its device identity (always 1).",
-         ("camera", "name", "campus", "site", "category", "vendor", "model", "firmware")),
-        ("tianyan_camera_site", "Key sites a camera covers (1 per camera and site).",
-         ("camera", "site", "campus", "category")),
-        ("tianyan_camera_up", "1 when the camera answers ONVIF with valid credentials "
-         "(after hysteresis), else 0.", ("camera", "campus")),
-        ("tianyan_camera_intact", "1 when online, video fetched and no image fault, else 0.",
-         ("camera", "campus")),
-        ("tianyan_camera_probe_success", "Outcome of the last probe per stage "
-         "(0 when the stage failed or was not reached).", ("camera", "stage")),
-        ("tianyan_camera_probe_failure", "The first failed stage of the last probe and why "
-         "(present only while failing).", ("camera", "stage", "reason")),
+        (
+            "tianyan_camera_info",
+            "Configured camera and its device identity (always 1).",
+            ("camera", "name", "campus", "site", "category", "vendor", "model", "firmware"),
+        ),
+        (
+            "tianyan_camera_site",
+            "Key sites a camera covers (1 per camera and site).",
+            ("camera", "site", "campus", "category"),
+        ),
+        (
+            "tianyan_camera_up",
+            "1 when the camera answers ONVIF with valid credentials (after hysteresis), else 0.",
+            ("camera", "campus"),
+        ),
+        (
+            "tianyan_camera_intact",
+            "1 when online, video fetched and no image fault, else 0.",
+            ("camera", "campus"),
+        ),
+        (
+            "tianyan_camera_probe_success",
+            "Outcome of the last probe per stage (0 when the stage failed or was not reached).",
+            ("camera", "stage"),
+        ),
+        (
+            "tianyan_camera_probe_failure",
+            "The first failed stage of the last probe and why (present only while failing).",
+            ("camera", "stage", "reason"),
+        ),
         ("tianyan_camera_probe_duration_seconds", "Duration of the last probe.", ("camera",)),
-        ("tianyan_camera_last_probe_timestamp_seconds", "When the last probe started.",
-         ("camera",)),
-        ("tianyan_camera_state_since_timestamp_seconds",
-         "When the camera last changed between online and offline.", ("camera",)),
-        ("tianyan_camera_clock_offset_seconds", "Camera clock minus monitor clock.",
-         ("camera",)),
-        ("tianyan_site_info", "Key site metadata (always 1).",
-         ("site", "name", "campus", "category", "unit")),
-        ("tianyan_category_info", "Key-site category metadata (always 1).",
-         ("category", "name_zh", "name_en", "critical")),
-        ("tianyan_site_cameras_required", "Cameras a key site needs.",
-         ("site", "campus", "category")),
-        ("tianyan_site_cameras_installed", "Cameras configured for a key site.",
-         ("site", "campus", "category")),
-        ("tianyan_site_cameras_intact", "Intact cameras of a key site.",
-         ("site", "campus", "category")),
-        ("tianyan_coverage_ratio", "Coverage rates per campus and category.",
-         ("kind", "campus", "category")),
+        (
+            "tianyan_camera_last_probe_timestamp_seconds",
+            "When the last probe started.",
+            ("camera",),
+        ),
+        (
+            "tianyan_camera_state_since_timestamp_seconds",
+            "When the camera last changed between online and offline.",
+            ("camera",),
+        ),
+        ("tianyan_camera_clock_offset_seconds", "Camera clock minus monitor clock.", ("camera",)),
+        (
+            "tianyan_site_info",
+            "Key site metadata (always 1).",
+            ("site", "name", "campus", "category", "unit"),
+        ),
+        (
+            "tianyan_category_info",
+            "Key-site category metadata (always 1).",
+            ("category", "name_zh", "name_en", "critical"),
+        ),
+        (
+            "tianyan_site_cameras_required",
+            "Cameras a key site needs.",
+            ("site", "campus", "category"),
+        ),
+        (
+            "tianyan_site_cameras_installed",
+            "Cameras configured for a key site.",
+            ("site", "campus", "category"),
+        ),
+        (
+            "tianyan_site_cameras_intact",
+            "Intact cameras of a key site.",
+            ("site", "campus", "category"),
+        ),
+        (
+            "tianyan_coverage_ratio",
+            "Coverage rates per campus and category.",
+            ("kind", "campus", "category"),
+        ),
         ("tianyan_campus_coverage_ratio", "Coverage rates per campus.", ("kind", "campus")),
         ("tianyan_school_coverage_ratio", "Coverage rates of the whole school.", ("kind",)),
         ("tianyan_target_ratio", "Targets in force.", ("kind",)),
-        ("tianyan_assessment_score", "Assessment score out of 10 (seed 000 appendix item 6).",
-         ()),
+        ("tianyan_assessment_score", "Assessment score out of 10 (seed 000 appendix item 6).", ()),
         ("tianyan_last_poll_timestamp_seconds", "End of the last full poll cycle.", ()),
         ("tianyan_poll_duration_seconds", "Duration of the last full poll cycle.", ()),
         ("tianyan_cameras_configured", "Cameras in the site map.", ()),
@@ -170,10 +210,9 @@ class SnapshotCollector(Collector):
                 )
         f["tianyan_cameras_configured"].add_metric([], len(site_map.cameras))
         f["tianyan_sites_configured"].add_metric([], len(site_map.sites))
-        for category in sorted(categories.values(), key=lambda c: c.id):
+        for policy in sorted(categories.values(), key=lambda c: c.id):
             f["tianyan_category_info"].add_metric(
-                [category.id, category.name_zh, category.name_en,
-                 "true" if category.critical else "false"],
+                [policy.id, policy.name_zh, policy.name_en, "true" if policy.critical else "false"],
                 1,
             )
         for site in site_map.sites:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from monitor.config import PollSettings
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.camera import probe_camera
+from monitor.probing.registry import prepare_probers
 from monitor.probing.result import ProbeResult
 from monitor.probing.target import DeviceSession, Target
 from monitor.state import CameraState, Hysteresis, Transition, advance
@@ -76,12 +78,17 @@ class Poller:
             cycle_finished_at=last.finished_at if last else None,
         )
         self.cycles = 0
+        self._unsaved_transitions: list[Transition] = []
+        self._prepared = False
 
     @property
     def snapshot(self) -> MonitorSnapshot:
         return self._snapshot
 
     async def _probe_all(self) -> list[ProbeResult]:
+        if not self._prepared:
+            await prepare_probers()
+            self._prepared = True
         queue: asyncio.Queue[DeviceSession] = asyncio.Queue()
         for session in self.sessions.values():
             queue.put_nowait(session)
@@ -108,20 +115,16 @@ class Poller:
         transitions: list[Transition] = []
         changed: list[CameraState] = []
         for probe in results:
-            state, transition = advance(self.states.get(probe.target), probe, self.hysteresis)
+            previous = self.states.get(probe.target)
+            state, transition = advance(previous, probe, self.hysteresis)
             self.states[probe.target] = state
             changed.append(state)
             if transition is not None:
                 transitions.append(transition)
-                self._log_transition(transition)
+                if previous is not None:  # a first probe is a start, not a change
+                    self._log_transition(transition)
         finished = time.time()
-        await asyncio.to_thread(
-            self.store.save_cycle,
-            started_at=started,
-            finished_at=finished,
-            states=changed,
-            transitions=transitions,
-        )
+        await self._save(started, finished, changed, transitions)
         self.cycles += 1
         self._snapshot = MonitorSnapshot.build(
             self.loaded.site_map,
@@ -140,6 +143,37 @@ class Poller:
         )
         return CycleOutcome(started, finished, len(results), failed, tuple(transitions))
 
+    async def _save(
+        self,
+        started: float,
+        finished: float,
+        states: list[CameraState],
+        transitions: list[Transition],
+    ) -> None:
+        """Store the cycle; if the database is away, keep its transitions for the next try.
+
+        Metrics stay live while the database is down, and no outage is lost
+        from the history once it is back.
+        """
+        pending = [*self._unsaved_transitions, *transitions]
+        try:
+            await asyncio.to_thread(
+                self.store.save_cycle,
+                started_at=started,
+                finished_at=finished,
+                states=states,
+                transitions=pending,
+            )
+        except Exception as exc:
+            self._unsaved_transitions = pending
+            log.error(
+                "storing the poll cycle failed; %d transitions kept for the next cycle: %s",
+                len(pending),
+                type(exc).__name__,
+            )
+        else:
+            self._unsaved_transitions = []
+
     async def run_forever(
         self, stop: asyncio.Event, on_cycle: Callable[[CycleOutcome], None] | None = None
     ) -> None:
@@ -153,10 +187,8 @@ class Poller:
                 # A storage hiccup must not stop the monitoring; the next cycle retries.
                 log.exception("poll cycle failed")
             wait = max(0.0, self.settings.interval_seconds - (time.monotonic() - began))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
-            except TimeoutError:
-                pass
 
     async def close(self) -> None:
         await asyncio.gather(*(s.reset() for s in self.sessions.values()))

@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 from onvif import ONVIFCamera
+from onvif import client as onvif_client
+from onvif.definition import SERVICES
 
 from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure, describe, is_not_authorized
@@ -22,6 +24,19 @@ from monitor.probing.target import DeviceSession, ProbeWork
 # Beyond this offset an un-shifted WS-Security timestamp is outside what a
 # device accepts, so a refusal may be the clock rather than the password.
 WS_SECURITY_WINDOW_SECONDS = 120.0
+
+
+async def prepare() -> None:
+    """Parse the WSDL documents once, before the first probe.
+
+    The client parses a WSDL on first use with no lock: a first cycle of
+    hundreds of concurrent probes would parse it hundreds of times in threads
+    and starve the probes of CPU until their deadlines pass — false outages
+    caused by the monitor itself.
+    """
+    wsdl_dir = onvif_client._WSDL_PATH
+    for service in ("devicemgmt", "media"):
+        await onvif_client._cached_document(f"{wsdl_dir}/{SERVICES[service]['wsdl']}")
 
 
 def _client(session: DeviceSession) -> ONVIFCamera:

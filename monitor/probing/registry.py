@@ -22,3 +22,8 @@ CAMERA_STAGES: tuple[tuple[Stage, Prober], ...] = (
     (Stage.ONVIF, onvif.probe),
     (Stage.VIDEO, video.probe),
 )
+
+
+async def prepare_probers() -> None:
+    """One-time set-up of the probers, done before the first cycle, not inside a deadline."""
+    await onvif.prepare()

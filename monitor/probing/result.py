@@ -123,6 +123,8 @@ class ProbeResult:
 
     @property
     def video_ok(self) -> bool:
-        return self.passed(Stage.VIDEO) and not self.image_faults and (
-            self.stage(Stage.QUALITY) is None or self.passed(Stage.QUALITY)
+        return (
+            self.passed(Stage.VIDEO)
+            and not self.image_faults
+            and (self.stage(Stage.QUALITY) is None or self.passed(Stage.QUALITY))
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,6 @@ class DeviceSession:
         self.xaddrs_known = False
         self.digest = None
         if camera is not None:
-            try:
+            # A broken client must not break the next probe.
+            with contextlib.suppress(Exception):
                 await camera.close()
-            except Exception:  # a broken client must not break the next probe
-                pass

@@ -106,7 +106,5 @@ def decode_probe(data: Mapping[str, Any]) -> ProbeResult:
         clock_offset_seconds=_decode_float(offset) if offset is not None else None,
         image_faults=tuple(str(fault) for fault in data.get("image_faults") or ()),
         snapshot_bytes=int(data.get("snapshot_bytes") or 0),
-        measures={
-            str(k): _decode_float(v) for k, v in (data.get("measures") or {}).items()
-        },
+        measures={str(k): _decode_float(v) for k, v in (data.get("measures") or {}).items()},
     )

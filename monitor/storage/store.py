@@ -508,9 +508,7 @@ class Store:
         start = to_datetime(at)
         r, p = monitor_run.c, poll_cycle.c
         with self._writing("cannot record monitor start") as conn:
-            open_runs = conn.execute(
-                select(r.id, r.started_at).where(r.stopped_at.is_(None))
-            ).all()
+            open_runs = conn.execute(select(r.id, r.started_at).where(r.stopped_at.is_(None))).all()
             for run_id, run_start in open_runs:
                 last = conn.execute(
                     select(func.max(p.finished_at)).where(

@@ -32,9 +32,7 @@ def _url() -> str:
         or config.get_main_option("sqlalchemy.url")
     )
     if not url:
-        raise SystemExit(
-            "no database URL: pass -x url=..., or set TIANYAN_DATABASE_URL"
-        )
+        raise SystemExit("no database URL: pass -x url=..., or set TIANYAN_DATABASE_URL")
     return url
 
 
