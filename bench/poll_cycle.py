@@ -30,13 +30,16 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.config import PollSettings
 from monitor.logs import setup_logging
-from monitor.polling.poller import Poller
-from monitor.service import raise_open_file_limit
-from monitor.storage.store import Store
-from site_map.loader import load_site_map
-from tests.campus import PASSWORD, PASSWORD_ENV, simulator_process, write_yaml
+
+setup_logging()  # before the imports below, some of which log when imported
+
+from monitor.config import PollSettings  # noqa: E402
+from monitor.polling.poller import Poller  # noqa: E402
+from monitor.service import raise_open_file_limit  # noqa: E402
+from monitor.storage.store import Store  # noqa: E402
+from site_map.loader import load_site_map  # noqa: E402
+from tests.campus import PASSWORD, PASSWORD_ENV, simulator_process, write_yaml  # noqa: E402
 
 PORT = 8000
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
@@ -109,7 +112,7 @@ async def baseline(hosts: list[str], concurrency: int) -> float:
             ) as r:
                 etree.fromstring(await r.read(), PARSER)
             digest = aiohttp.DigestAuthMiddleware("admin", PASSWORD)
-            async with http.get(f"{base}/onvif/snapshot/profile_1.jpg", middlewares=(digest,)) as r:
+            async with http.get(f"{base}/onvif/snapshot/Profile_1.jpg", middlewares=(digest,)) as r:
                 assert r.status == 200, r.status
                 await r.read()
 
@@ -141,7 +144,6 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
     args = parser.parse_args()
-    setup_logging()
     raise_open_file_limit()
     os.environ[PASSWORD_ENV] = PASSWORD
     with tempfile.TemporaryDirectory() as tmp:
