@@ -138,3 +138,14 @@ def test_no_password_in_logs_database_or_output(campus, capsys, caplog):
     for path in directory.iterdir():
         if path.suffix in (".sqlite", ".sqlite-wal", ".db"):
             assert PASSWORD.encode() not in path.read_bytes()
+
+
+@pytest.mark.postgres
+def test_the_same_numbers_on_postgresql(campus, capsys, postgres_url):
+    config, _ = campus
+    assert main(["run", str(config), "--once", "--database", postgres_url]) == 0
+    capsys.readouterr()
+    assert main(["coverage", str(config), "--database", postgres_url, "--format", "json"]) == 0
+    school = json.loads(capsys.readouterr().out)["school"]
+    assert (school["online"], school["intact"]) == (5 / 8, 4 / 8)
+    assert school["install"] == pytest.approx(5 / 6)

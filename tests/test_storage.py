@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from monitor.probing.result import DeviceIdentity, ProbeResult, Reason, Stage, StageResult
@@ -26,53 +24,11 @@ from monitor.storage.codec import decode_probe, encode_probe
 from monitor.storage.store import alembic_config, migration_connection
 from monitor.storage.tables import camera_state, metadata, state_transition
 
-POSTGRES_URL = os.environ.get(
-    "TIANYAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 T0 = 1_764_000_000.0  # 2025-11-24, unix seconds
 TABLES = {"camera_state", "state_transition", "poll_cycle", "monitor_run", "alembic_version"}
 
 
 # --- backends ------------------------------------------------------------------------
-
-_postgres_problem: list[str] = []
-
-
-def _postgres_unreachable() -> str | None:
-    """Why the PostgreSQL test server cannot be used, or None (checked once)."""
-    if not _postgres_problem:
-        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            _postgres_problem.append("")
-        except Exception as exc:
-            _postgres_problem.append(
-                f"PostgreSQL test server {make_url(POSTGRES_URL).render_as_string()} "
-                f"unreachable: {type(exc).__name__}"
-            )
-        finally:
-            engine.dispose()
-    return _postgres_problem[0] or None
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections see only a fresh schema of their own, dropped afterwards."""
-    problem = _postgres_unreachable()
-    if problem:
-        pytest.skip(problem)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,0 +1,109 @@
+"""The poll cycle: state folded across cycles, stored, and never lost to a database hiccup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import PollSettings
+from monitor.polling.poller import Poller
+from monitor.simulator.faults import parse_fault
+from monitor.simulator.server import build_simulator
+from monitor.storage.store import Store, default_sqlite_url
+from site_map.loader import load_site_map
+from tests.campus import PASSWORD, PASSWORD_ENV, small_campus, write_yaml
+
+ENV = {PASSWORD_ENV: PASSWORD}
+
+
+class FlakyStore(Store):
+    """A real store whose next save fails, as when the database server restarts."""
+
+    fail_next = False
+
+    def save_cycle(self, **kwargs):  # type: ignore[no-untyped-def]
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("database restarting")
+        return super().save_cycle(**kwargs)
+
+
+@pytest.fixture
+async def campus(tmp_path: Path):
+    path = write_yaml(tmp_path / "site-map.yaml", small_campus())
+    loaded = load_site_map(path, environ=ENV)
+    simulator = build_simulator(
+        loaded.site_map,
+        base_dir=tmp_path,
+        faults={"cam-4": parse_fault("offline")},
+        environ=ENV,
+    )
+    await simulator.start()
+    try:
+        yield loaded, simulator, default_sqlite_url(tmp_path)
+    finally:
+        await simulator.stop()
+
+
+async def test_outage_follows_hysteresis_and_is_stored(campus):
+    loaded, simulator, url = campus
+    store = Store.open(url)
+    poller = Poller(loaded, store, PollSettings(timeout_seconds=2, down_after=2, up_after=1))
+    try:
+        await poller.run_cycle()
+        assert poller.snapshot.states["cam-1"].online
+        simulator.set_fault("cam-1", parse_fault("offline"))
+        await poller.run_cycle()
+        assert poller.snapshot.states["cam-1"].online  # one failure is a blip
+        await poller.run_cycle()
+        assert not poller.snapshot.states["cam-1"].online
+        simulator.set_fault("cam-1", None)
+        await poller.run_cycle()
+        assert poller.snapshot.states["cam-1"].online
+        history = [(t.online, t.reason) for t in store.transitions("cam-1")]
+        assert [online for online, _ in history] == [True, False, True]
+        assert history[1][1] is not None and history[1][1].value == "unreachable"
+        assert poller.snapshot.cycles_completed == 4
+    finally:
+        await poller.close()
+        store.close()
+
+
+async def test_a_restart_keeps_state_and_counters(campus):
+    loaded, _, url = campus
+    store = Store.open(url)
+    poller = Poller(loaded, store, PollSettings(timeout_seconds=2))
+    await poller.run_cycle()
+    await poller.close()
+    store.close()
+
+    store = Store.open(url)
+    restarted = Poller(loaded, store, PollSettings(timeout_seconds=2))
+    try:
+        assert not restarted.snapshot.states["cam-4"].online
+        assert restarted.snapshot.states["cam-1"].online
+        assert restarted.snapshot.cycle_finished_at is not None
+        await restarted.run_cycle()
+        assert len(store.transitions("cam-1")) == 1  # no new transition after a restart
+    finally:
+        await restarted.close()
+        store.close()
+
+
+async def test_transitions_survive_a_failed_save(campus):
+    loaded, simulator, url = campus
+    store = FlakyStore.open(url)
+    poller = Poller(loaded, store, PollSettings(timeout_seconds=2, down_after=1, up_after=1))
+    try:
+        await poller.run_cycle()
+        simulator.set_fault("cam-2", parse_fault("offline"))
+        store.fail_next = True
+        await poller.run_cycle()  # the outage happens while the database is away
+        assert not poller.snapshot.states["cam-2"].online  # metrics stay live
+        assert [t.online for t in store.transitions("cam-2")] == [True]
+        await poller.run_cycle()
+        assert [t.online for t in store.transitions("cam-2")] == [True, False]
+    finally:
+        await poller.close()
+        store.close()
