@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from monitor.probing.result import ProbeResult, Reason, Stage, StageResult
+from monitor.probing.result import DeviceIdentity, ProbeResult, Reason, Stage, StageResult
+
+# Identity fields whose change means something happened to the device: a new
+# serial is a swapped camera, a new firmware an upgrade (or a reset).
+IDENTITY_FIELDS: tuple[str, ...] = ("manufacturer", "model", "firmware", "serial")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,17 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityChange:
+    """A device answered with another serial, firmware, model or manufacturer."""
+
+    camera: str
+    at: float
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class CameraState:
     camera: str
     online: bool
@@ -37,6 +52,9 @@ class CameraState:
     consecutive_failures: int = 0
     consecutive_successes: int = 0
     last_probe: ProbeResult | None = None
+    # The identity the device last reported; kept while probes fail before
+    # the ONVIF stage answers, so an offline camera still shows its model.
+    device: DeviceIdentity | None = None
 
     @property
     def intact(self) -> bool:
@@ -59,6 +77,7 @@ def advance(
             consecutive_failures=0 if good else 1,
             consecutive_successes=1 if good else 0,
             last_probe=probe,
+            device=probe.device,
         )
         return state, _transition(state, failure)
 
@@ -76,6 +95,7 @@ def advance(
         consecutive_failures=failures,
         consecutive_successes=successes,
         last_probe=probe,
+        device=probe.device or previous.device,
     )
     if online == previous.online:
         return state, None
@@ -91,3 +111,15 @@ def _transition(state: CameraState, failure: StageResult | None) -> Transition:
         stage=failed.stage if failed else None,
         reason=failed.reason if failed else None,
     )
+
+
+def identity_changes(previous: CameraState | None, probe: ProbeResult) -> list[IdentityChange]:
+    """What changed in the device's identity since it was last seen (nothing on a first sight)."""
+    if previous is None or previous.device is None or probe.device is None:
+        return []
+    old, new = previous.device, probe.device
+    return [
+        IdentityChange(probe.target, probe.started_at, name, getattr(old, name), getattr(new, name))
+        for name in IDENTITY_FIELDS
+        if getattr(new, name) and getattr(old, name) != getattr(new, name)
+    ]

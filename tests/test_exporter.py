@@ -37,18 +37,25 @@ def _probe(camera: str, fail: tuple[Stage, Reason] | None = None, offset: float 
 
 def _snapshot() -> MonitorSnapshot:
     site_map = SiteMap.model_validate(small_campus(list(range(9001, 9009))))
+
+    def state(camera: str, online: bool, probe: ProbeResult, failures: int = 0) -> CameraState:
+        return CameraState(camera, online, NOW, failures, last_probe=probe, device=probe.device)
+
     states = {
-        "cam-1": CameraState("cam-1", True, NOW, last_probe=_probe("cam-1")),
-        "cam-2": CameraState("cam-2", True, NOW, last_probe=_probe("cam-2", offset=28800.2)),
-        "cam-4": CameraState(
-            "cam-4", False, NOW, 3, last_probe=_probe("cam-4", (Stage.TCP, Reason.UNREACHABLE))
-        ),
-        "cam-7": CameraState(
-            "cam-7", True, NOW, last_probe=_probe("cam-7", (Stage.VIDEO, Reason.NO_VIDEO))
-        ),
+        "cam-1": state("cam-1", True, _probe("cam-1")),
+        "cam-2": state("cam-2", True, _probe("cam-2", offset=28800.2)),
+        "cam-4": state("cam-4", False, _probe("cam-4", (Stage.TCP, Reason.UNREACHABLE)), 3),
+        "cam-7": state("cam-7", True, _probe("cam-7", (Stage.VIDEO, Reason.NO_VIDEO))),
     }
     return MonitorSnapshot.build(
-        site_map, states, cycle_started_at=NOW, cycle_finished_at=NOW + 12, cycles_completed=1
+        site_map,
+        states,
+        cycle_started_at=NOW,
+        cycle_finished_at=NOW + 12,
+        cycles_completed=1,
+        identity_changes={("cam-2", "serial"): 1},
+        transitions={"cam-1": 1, "cam-4": 3},
+        changes_last_hour={"cam-4": 2},
     )
 
 
@@ -109,6 +116,20 @@ def test_camera_metrics(registry):
         )
         == 1
     )
+
+
+def test_identity_and_flap_metrics(registry):
+    assert (
+        value(registry, "tianyan_camera_identity_changes_total", camera="cam-2", field="serial")
+        == 1
+    )
+    assert (
+        value(registry, "tianyan_camera_identity_changes_total", camera="cam-1", field="firmware")
+        == 0
+    )
+    assert value(registry, "tianyan_camera_state_changes_total", camera="cam-4") == 3
+    assert value(registry, "tianyan_camera_state_changes_last_hour", camera="cam-4") == 2
+    assert value(registry, "tianyan_camera_state_changes_last_hour", camera="cam-1") == 0
 
 
 def test_coverage_metrics(registry):

@@ -107,3 +107,33 @@ async def test_transitions_survive_a_failed_save(campus):
     finally:
         await poller.close()
         store.close()
+
+
+async def test_a_swapped_device_is_an_identity_change(tmp_path: Path):
+    """Another device answers at a camera's address: its serial changes, and that is kept."""
+    data = small_campus()
+    path = write_yaml(tmp_path / "site-map.yaml", data)
+    loaded = load_site_map(path, environ=ENV)
+    store = Store.open(default_sqlite_url(tmp_path))
+    poller = Poller(loaded, store, PollSettings(timeout_seconds=2))
+    simulator = build_simulator(loaded.site_map, base_dir=tmp_path, environ=ENV)
+    try:
+        async with simulator:
+            await poller.run_cycle()
+        before = poller.snapshot.states["cam-1"].device
+        # The replacement is a different unit (another id, so another serial) at the
+        # same address; the monitor's site map does not change.
+        swapped = dict(data, cameras=[dict(data["cameras"][0], id="replacement-unit")])
+        replacement = load_site_map(write_yaml(tmp_path / "swap.yaml", swapped), environ=ENV)
+        async with build_simulator(replacement.site_map, base_dir=tmp_path, environ=ENV):
+            await poller.run_cycle()
+        after = poller.snapshot.states["cam-1"].device
+        assert before is not None and after is not None and before.serial != after.serial
+        changes = store.identity_changes("cam-1")
+        assert "serial" in [c.field for c in changes]
+        serial = next(c for c in changes if c.field == "serial")
+        assert (serial.old, serial.new) == (before.serial, after.serial)
+        assert poller.snapshot.identity_changes[("cam-1", "serial")] == 1
+    finally:
+        await poller.close()
+        store.close()

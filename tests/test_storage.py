@@ -21,11 +21,18 @@ from monitor.probing.result import DeviceIdentity, ProbeResult, Reason, Stage, S
 from monitor.state import CameraState, Transition, advance
 from monitor.storage import CycleRecord, MonitorRun, StorageError, Store, default_sqlite_url
 from monitor.storage.codec import decode_probe, encode_probe
-from monitor.storage.store import alembic_config, migration_connection
+from monitor.storage.store import alembic_config, make_engine, migration_connection
 from monitor.storage.tables import camera_state, metadata, state_transition
 
 T0 = 1_764_000_000.0  # 2025-11-24, unix seconds
-TABLES = {"camera_state", "state_transition", "poll_cycle", "monitor_run", "alembic_version"}
+TABLES = {
+    "camera_state",
+    "state_transition",
+    "device_event",
+    "poll_cycle",
+    "monitor_run",
+    "alembic_version",
+}
 
 
 # --- backends ------------------------------------------------------------------------
@@ -140,7 +147,11 @@ def assert_states_equal(loaded: dict[str, CameraState], expected: dict[str, Came
             consecutive_failures=state.consecutive_failures,
             consecutive_successes=state.consecutive_successes,
             last_probe=state.last_probe,
+            device=got.device,
         )
+        # The last known identity; older rows without one fall back to the probe's.
+        probe_device = state.last_probe.device if state.last_probe else None
+        assert got.device == (state.device or probe_device)
 
 
 # --- codec ---------------------------------------------------------------------------
@@ -187,7 +198,7 @@ def test_open_creates_schema_through_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) >= TABLES
         heads = MigrationContext.configure(conn).get_current_heads()
-    assert set(heads) == set(script.get_heads()) == {"0001"}
+    assert set(heads) == set(script.get_heads()) == {"0002"}
 
 
 def test_alembic_head_matches_models(store: Store) -> None:
@@ -215,7 +226,7 @@ def test_rerunning_migrations_is_a_no_op(url: str) -> None:
             command.upgrade(config, "head")
         with second.engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
         assert len(second.load_states()) == 4
 
 
@@ -628,3 +639,76 @@ def test_no_password_reaches_the_sqlite_file(
     assert marker.encode() in content  # the grep sees what was stored ...
     assert password.encode() not in content  # ... and no password is there
     assert password.encode("utf-16-le") not in content
+
+
+# --- device identity -----------------------------------------------------------------
+
+
+def test_identity_changes_are_stored_and_counted(store: Store) -> None:
+    from monitor.state import identity_changes
+
+    first = good_probe("cam-1", T0)
+    state, _ = advance(None, first)
+    swapped = ProbeResult(
+        target="cam-1",
+        started_at=T0 + 60,
+        stages=first.stages,
+        device=DeviceIdentity("Hikvision", "DS-2CD2143G2-I", "V5.7.3", "NEWSERIAL", "88"),
+    )
+    changes = identity_changes(state, swapped)
+    assert [(c.field, c.new) for c in changes] == [("serial", "NEWSERIAL")]
+    state, _ = advance(state, swapped)
+    store.save_cycle(
+        started_at=T0 + 60,
+        finished_at=T0 + 61,
+        states=[state],
+        transitions=[],
+        identity_changes=changes,
+    )
+    [stored] = store.identity_changes("cam-1")
+    assert (stored.field, stored.old, stored.new, stored.at) == (
+        "serial",
+        changes[0].old,
+        "NEWSERIAL",
+        T0 + 60,
+    )
+    assert store.identity_changes("cam-1", since=T0 + 61) == []
+    counts, _ = store.event_counts()
+    assert counts == {("cam-1", "serial"): 1}
+    assert store.load_states()["cam-1"].device.serial == "NEWSERIAL"
+
+
+def test_last_known_identity_survives_failed_probes(store: Store) -> None:
+    state, _ = advance(None, good_probe("cam-1", T0))
+    state, _ = advance(state, failed_probe("cam-1", T0 + 60))
+    assert state.last_probe.device is None and state.device is not None
+    store.save_cycle(started_at=T0, finished_at=T0 + 61, states=[state], transitions=[])
+    assert store.load_states()["cam-1"].device == state.device
+
+
+def test_upgrade_from_0001_keeps_data(url: str) -> None:
+    """A database written by the first release is upgraded in place, rows intact."""
+    engine = make_engine(url)
+    try:
+        config = alembic_config()
+        with migration_connection(engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO camera_state (camera, online, intact, since, "
+                    "consecutive_failures, consecutive_successes, last_probe, updated_at) "
+                    "VALUES ('cam-old', true, true, :at, 0, 1, :probe, :at)"
+                ),
+                {
+                    "at": "2025-11-24 00:00:00+00:00",
+                    "probe": json.dumps(encode_probe(good_probe("cam-old", T0))),
+                },
+            )
+    finally:
+        engine.dispose()
+    with Store.open(url) as store:
+        state = store.load_states()["cam-old"]
+        assert state.online and state.device is not None
+        assert state.device.serial == "DS2143-2023"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.result import STAGE_ORDER, Stage
+from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
 from site_map.policy import categories_in_force
 
@@ -25,6 +26,25 @@ EXPORTED_STAGES: tuple[Stage, ...] = tuple(s for s in STAGE_ORDER if s is not St
 
 def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, labels=list(labels))
+
+
+def _counters() -> dict[str, CounterMetricFamily]:
+    specs: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        (
+            "tianyan_camera_identity_changes",
+            "Changes of a device's reported identity "
+            "(a new serial is a swapped device, a new firmware an upgrade or reset).",
+            ("camera", "field"),
+        ),
+        (
+            "tianyan_camera_state_changes",
+            "Online/offline changes of a camera since monitoring began.",
+            ("camera",),
+        ),
+    )
+    return {
+        name: CounterMetricFamily(name, doc, labels=list(labels)) for name, doc, labels in specs
+    }
 
 
 def _families() -> dict[str, GaugeMetricFamily]:
@@ -71,6 +91,11 @@ def _families() -> dict[str, GaugeMetricFamily]:
             ("camera",),
         ),
         ("tianyan_camera_clock_offset_seconds", "Camera clock minus monitor clock.", ("camera",)),
+        (
+            "tianyan_camera_state_changes_last_hour",
+            "Online/offline changes in the last hour (flapping cameras).",
+            ("camera",),
+        ),
         (
             "tianyan_site_info",
             "Key site metadata (always 1).",
@@ -126,10 +151,12 @@ class SnapshotCollector(Collector):
 
     def describe(self) -> Iterator[Metric]:
         yield from _families().values()
+        yield from _counters().values()
 
     def collect(self) -> Iterator[Metric]:
         snap = self._snapshot()
         f = _families()
+        c = _counters()
         site_map = snap.site_map
         sites = site_map.site_by_id()
         categories = categories_in_force(site_map)
@@ -139,7 +166,7 @@ class SnapshotCollector(Collector):
             campus = primary.campus if primary else ""
             state = snap.states.get(camera.id)
             probe = state.last_probe if state else None
-            device = probe.device if probe else None
+            device = state.device if state else None
             f["tianyan_camera_info"].add_metric(
                 [
                     camera.id,
@@ -167,6 +194,16 @@ class SnapshotCollector(Collector):
             for stage in EXPORTED_STAGES:
                 f["tianyan_camera_probe_success"].add_metric(
                     [camera.id, stage.value], 1 if probe is not None and probe.passed(stage) else 0
+                )
+            f["tianyan_camera_state_changes_last_hour"].add_metric(
+                [camera.id], snap.changes_last_hour.get(camera.id, 0)
+            )
+            c["tianyan_camera_state_changes"].add_metric(
+                [camera.id], snap.transitions.get(camera.id, 0)
+            )
+            for field in IDENTITY_FIELDS:
+                c["tianyan_camera_identity_changes"].add_metric(
+                    [camera.id, field], snap.identity_changes.get((camera.id, field), 0)
                 )
             if probe is None:
                 continue
@@ -220,3 +257,4 @@ class SnapshotCollector(Collector):
                 [site.id, site.name, site.campus, site.category, site.unit or ""], 1
             )
         yield from f.values()
+        yield from c.values()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,13 +16,21 @@ from monitor.probing.camera import probe_camera
 from monitor.probing.registry import prepare_probers
 from monitor.probing.result import ProbeResult
 from monitor.probing.target import DeviceSession, Target
-from monitor.state import CameraState, Hysteresis, Transition, advance
+from monitor.state import (
+    CameraState,
+    Hysteresis,
+    IdentityChange,
+    Transition,
+    advance,
+    identity_changes,
+)
 from monitor.storage.store import Store
 from site_map.loader import LoadedSiteMap
 
 log = logging.getLogger("tianyan.poller")
 
 ProgressCallback = Callable[[int, int], None]
+FLAP_WINDOW_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +79,23 @@ class Poller:
         self.hysteresis = Hysteresis(settings.down_after, settings.up_after)
         self.sessions = {t.id: DeviceSession(t) for t in build_targets(loaded)}
         self.states: dict[str, CameraState] = store.load_states()
-        last = store.last_cycle()
-        self._snapshot = MonitorSnapshot.build(
-            loaded.site_map,
-            self.states,
-            cycle_started_at=last.started_at if last else None,
-            cycle_finished_at=last.finished_at if last else None,
-        )
+        self.identity_counts, self.transition_counts = store.event_counts()
         self.cycles = 0
         self._unsaved_transitions: list[Transition] = []
+        self._unsaved_changes: list[IdentityChange] = []
         self._prepared = False
+        now = time.time()
+        self.recent_changes: dict[str, deque[float]] = defaultdict(deque)
+        for t in store.transitions(since=now - FLAP_WINDOW_SECONDS):
+            self.recent_changes[t.camera].append(t.at)
+        for camera, times in self.recent_changes.items():
+            # A camera's first-ever transition is the start of its monitoring.
+            if len(times) == self.transition_counts.get(camera, 0):
+                times.popleft()
+        last = store.last_cycle()
+        self._snapshot = self._build_snapshot(
+            last.started_at if last else None, last.finished_at if last else None, now
+        )
 
     @property
     def snapshot(self) -> MonitorSnapshot:
@@ -113,26 +129,37 @@ class Poller:
         started = time.time()
         results = await self._probe_all()
         transitions: list[Transition] = []
+        changes: list[IdentityChange] = []
         changed: list[CameraState] = []
         for probe in results:
             previous = self.states.get(probe.target)
+            for change in identity_changes(previous, probe):
+                changes.append(change)
+                self.identity_counts[(change.camera, change.field)] = (
+                    self.identity_counts.get((change.camera, change.field), 0) + 1
+                )
+                log.warning(
+                    "camera identity changed camera=%s field=%s old=%s new=%s",
+                    change.camera,
+                    change.field,
+                    change.old,
+                    change.new,
+                )
             state, transition = advance(previous, probe, self.hysteresis)
             self.states[probe.target] = state
             changed.append(state)
             if transition is not None:
                 transitions.append(transition)
+                self.transition_counts[transition.camera] = (
+                    self.transition_counts.get(transition.camera, 0) + 1
+                )
                 if previous is not None:  # a first probe is a start, not a change
+                    self.recent_changes[transition.camera].append(transition.at)
                     self._log_transition(transition)
         finished = time.time()
-        await self._save(started, finished, changed, transitions)
+        await self._save(started, finished, changed, transitions, changes)
         self.cycles += 1
-        self._snapshot = MonitorSnapshot.build(
-            self.loaded.site_map,
-            self.states,
-            cycle_started_at=started,
-            cycle_finished_at=finished,
-            cycles_completed=self.cycles,
-        )
+        self._snapshot = self._build_snapshot(started, finished, finished)
         failed = sum(1 for r in results if not r.ok)
         log.info(
             "poll cycle done cameras=%d failed=%d transitions=%d seconds=%.2f",
@@ -143,12 +170,31 @@ class Poller:
         )
         return CycleOutcome(started, finished, len(results), failed, tuple(transitions))
 
+    def _build_snapshot(
+        self, started: float | None, finished: float | None, now: float
+    ) -> MonitorSnapshot:
+        cutoff = now - FLAP_WINDOW_SECONDS
+        for times in self.recent_changes.values():
+            while times and times[0] < cutoff:
+                times.popleft()
+        return MonitorSnapshot.build(
+            self.loaded.site_map,
+            self.states,
+            cycle_started_at=started,
+            cycle_finished_at=finished,
+            cycles_completed=self.cycles,
+            identity_changes=self.identity_counts,
+            transitions=self.transition_counts,
+            changes_last_hour={c: len(t) for c, t in self.recent_changes.items() if t},
+        )
+
     async def _save(
         self,
         started: float,
         finished: float,
         states: list[CameraState],
         transitions: list[Transition],
+        changes: list[IdentityChange],
     ) -> None:
         """Store the cycle; if the database is away, keep its transitions for the next try.
 
@@ -156,6 +202,7 @@ class Poller:
         from the history once it is back.
         """
         pending = [*self._unsaved_transitions, *transitions]
+        pending_changes = [*self._unsaved_changes, *changes]
         try:
             await asyncio.to_thread(
                 self.store.save_cycle,
@@ -163,9 +210,11 @@ class Poller:
                 finished_at=finished,
                 states=states,
                 transitions=pending,
+                identity_changes=pending_changes,
             )
         except Exception as exc:
             self._unsaved_transitions = pending
+            self._unsaved_changes = pending_changes
             log.error(
                 "storing the poll cycle failed; %d transitions kept for the next cycle: %s",
                 len(pending),
@@ -173,6 +222,7 @@ class Poller:
             )
         else:
             self._unsaved_transitions = []
+            self._unsaved_changes = []
 
     async def run_forever(
         self, stop: asyncio.Event, on_cycle: Callable[[CycleOutcome], None] | None = None

@@ -7,7 +7,7 @@ scrape never sees half a cycle and never waits for a probe.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from monitor.state import CameraState
@@ -30,6 +30,11 @@ class MonitorSnapshot:
     cycle_started_at: float | None = None
     cycle_finished_at: float | None = None
     cycles_completed: int = 0
+    # Counters since the first run (stored), so they never go backwards.
+    identity_changes: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    transitions: Mapping[str, int] = field(default_factory=dict)
+    # Online/offline changes per camera in the last hour: flapping cameras.
+    changes_last_hour: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -41,6 +46,9 @@ class MonitorSnapshot:
         cycle_started_at: float | None = None,
         cycle_finished_at: float | None = None,
         cycles_completed: int = 0,
+        identity_changes: Mapping[tuple[str, str], int] | None = None,
+        transitions: Mapping[str, int] | None = None,
+        changes_last_hour: Mapping[str, int] | None = None,
     ) -> MonitorSnapshot:
         configured = {c.id for c in site_map.cameras}
         kept = {k: v for k, v in states.items() if k in configured}
@@ -51,4 +59,7 @@ class MonitorSnapshot:
             cycle_started_at=cycle_started_at,
             cycle_finished_at=cycle_finished_at,
             cycles_completed=cycles_completed,
+            identity_changes=MappingProxyType(dict(identity_changes or {})),
+            transitions=MappingProxyType(dict(transitions or {})),
+            changes_last_hour=MappingProxyType(dict(changes_last_hour or {})),
         )

@@ -78,6 +78,18 @@ def encode_probe(probe: ProbeResult) -> dict[str, Any]:
     }
 
 
+def decode_device(data: Mapping[str, Any] | None) -> DeviceIdentity | None:
+    if data is None:
+        return None
+    return DeviceIdentity(
+        manufacturer=str(data.get("manufacturer") or ""),
+        model=str(data.get("model") or ""),
+        firmware=str(data.get("firmware") or ""),
+        serial=str(data.get("serial") or ""),
+        hardware=str(data.get("hardware") or ""),
+    )
+
+
 def decode_probe(data: Mapping[str, Any]) -> ProbeResult:
     """The ProbeResult written by `encode_probe`.
 
@@ -87,16 +99,7 @@ def decode_probe(data: Mapping[str, Any]) -> ProbeResult:
     version = data.get("format", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ValueError(f"unknown probe format {version!r}")
-    device_data = data.get("device")
-    device = None
-    if device_data is not None:
-        device = DeviceIdentity(
-            manufacturer=str(device_data.get("manufacturer") or ""),
-            model=str(device_data.get("model") or ""),
-            firmware=str(device_data.get("firmware") or ""),
-            serial=str(device_data.get("serial") or ""),
-            hardware=str(device_data.get("hardware") or ""),
-        )
+    device = decode_device(data.get("device"))
     offset = data.get("clock_offset_seconds")
     return ProbeResult(
         target=str(data["target"]),

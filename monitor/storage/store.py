@@ -53,9 +53,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from monitor.probing.result import Reason, Stage
-from monitor.state import CameraState, Transition
-from monitor.storage.codec import decode_probe, encode_probe
-from monitor.storage.tables import camera_state, monitor_run, poll_cycle, state_transition
+from monitor.state import CameraState, IdentityChange, Transition
+from monitor.storage.codec import decode_device, decode_probe, encode_probe
+from monitor.storage.tables import (
+    camera_state,
+    device_event,
+    monitor_run,
+    poll_cycle,
+    state_transition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +327,7 @@ def _state_row(state: CameraState, updated_at: datetime) -> dict[str, Any]:
         ),
         "last_probe": encode_probe(probe) if probe is not None else None,
         "updated_at": updated_at,
+        "device": state.device.to_dict() if state.device is not None else None,
     }
 
 
@@ -388,10 +395,11 @@ class Store:
                     c.consecutive_failures,
                     c.consecutive_successes,
                     c.last_probe,
+                    c.device,
                 )
             ).all()
         states: dict[str, CameraState] = {}
-        for camera, online, since, failures, successes, probe_data in rows:
+        for camera, online, since, failures, successes, probe_data, device_data in rows:
             probe = None
             if probe_data is not None:
                 try:
@@ -405,6 +413,7 @@ class Store:
                 consecutive_failures=int(failures),
                 consecutive_successes=int(successes),
                 last_probe=probe,
+                device=decode_device(device_data) or (probe.device if probe else None),
             )
         return states
 
@@ -415,6 +424,7 @@ class Store:
         finished_at: float,
         states: Iterable[CameraState],
         transitions: Iterable[Transition],
+        identity_changes: Iterable[IdentityChange] = (),
     ) -> None:
         """In one transaction: upsert the states, append the transitions and the cycle.
 
@@ -437,6 +447,16 @@ class Store:
             }
             for t in transitions
         ]
+        event_rows = [
+            {
+                "camera": e.camera,
+                "at": to_datetime(e.at),
+                "field": e.field,
+                "old": e.old,
+                "new": e.new,
+            }
+            for e in identity_changes
+        ]
         cycle_row = {
             "started_at": to_datetime(started_at),
             "finished_at": updated_at,
@@ -452,6 +472,8 @@ class Store:
                 _upsert(conn, camera_state, state_rows, "camera")
             if transition_rows:
                 conn.execute(insert(state_transition), transition_rows)
+            if event_rows:
+                conn.execute(insert(device_event), event_rows)
             conn.execute(insert(poll_cycle), [cycle_row])
 
     def transitions(
@@ -478,6 +500,42 @@ class Store:
             )
             for cam, at, online, stage, reason in rows
         ]
+
+    def identity_changes(
+        self, camera: str | None = None, since: float | None = None, until: float | None = None
+    ) -> list[IdentityChange]:
+        """Identity changes in `[since, until)`, ordered by time."""
+        e = device_event.c
+        stmt = select(e.camera, e.at, e.field, e.old, e.new).order_by(e.at, e.id)
+        if camera is not None:
+            stmt = stmt.where(e.camera == camera)
+        if since is not None:
+            stmt = stmt.where(e.at >= to_datetime(since))
+        if until is not None:
+            stmt = stmt.where(e.at < to_datetime(until))
+        with self._reading("cannot read device events") as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            IdentityChange(cam, to_seconds(at), field, old, new)
+            for cam, at, field, old, new in rows
+        ]
+
+    def event_counts(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """Stored identity changes per (camera, field) and transitions per camera.
+
+        Counters exported to Prometheus start from these, so they never go
+        backwards when the monitor restarts.
+        """
+        e, t = device_event.c, state_transition.c
+        with self._reading("cannot count events") as conn:
+            changes = conn.execute(
+                select(e.camera, e.field, func.count()).group_by(e.camera, e.field)
+            ).all()
+            transitions = conn.execute(select(t.camera, func.count()).group_by(t.camera)).all()
+        return (
+            {(cam, field): int(n) for cam, field, n in changes},
+            {cam: int(n) for cam, n in transitions},
+        )
 
     def last_cycle(self) -> CycleRecord | None:
         """The most recently finished poll cycle, or None before the first one."""

@@ -54,6 +54,8 @@ class CameraStateRow(Base):
     last_probe: Mapped[dict[str, Any] | None]
     # End of the poll cycle that last saved this row.
     updated_at: Mapped[datetime]
+    # The identity the device last reported (kept while it does not answer).
+    device: Mapped[dict[str, Any] | None]
 
 
 class StateTransitionRow(Base):
@@ -72,6 +74,21 @@ class StateTransitionRow(Base):
     # For a change to offline: the failing stage and its reason.
     stage: Mapped[str | None]
     reason: Mapped[str | None]
+
+
+class DeviceEventRow(Base):
+    """Append-only history of identity changes: a swapped device, new firmware."""
+
+    __tablename__ = "device_event"
+    __table_args__ = (Index("ix_device_event_camera_at", "camera", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera: Mapped[str]
+    at: Mapped[datetime]
+    # manufacturer | model | firmware | serial
+    field: Mapped[str]
+    old: Mapped[str]
+    new: Mapped[str]
 
 
 class PollCycleRow(Base):
@@ -109,4 +126,5 @@ metadata: MetaData = Base.metadata
 camera_state: Table = CameraStateRow.__table__  # type: ignore[assignment]
 state_transition: Table = StateTransitionRow.__table__  # type: ignore[assignment]
 poll_cycle: Table = PollCycleRow.__table__  # type: ignore[assignment]
+device_event: Table = DeviceEventRow.__table__  # type: ignore[assignment]
 monitor_run: Table = MonitorRunRow.__table__  # type: ignore[assignment]
