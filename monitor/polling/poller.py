@@ -101,12 +101,26 @@ class Poller:
     def snapshot(self) -> MonitorSnapshot:
         return self._snapshot
 
+    def _slowest_first(self) -> list[DeviceSession]:
+        """Cameras that took longest last time go first.
+
+        A hanging camera costs its whole deadline; started last, it would
+        stretch the cycle by that deadline. Started first, its wait overlaps
+        the probes of everything else.
+        """
+
+        def last_seconds(session: DeviceSession) -> float:
+            state = self.states.get(session.target.id)
+            return state.last_probe.seconds if state and state.last_probe else 0.0
+
+        return sorted(self.sessions.values(), key=last_seconds, reverse=True)
+
     async def _probe_all(self) -> list[ProbeResult]:
         if not self._prepared:
             await prepare_probers()
             self._prepared = True
         queue: asyncio.Queue[DeviceSession] = asyncio.Queue()
-        for session in self.sessions.values():
+        for session in self._slowest_first():
             queue.put_nowait(session)
         total = queue.qsize()
         results: list[ProbeResult] = []
