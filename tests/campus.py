@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -95,13 +96,15 @@ def simulator_process(site_map: Path, faults: Path | None, ready: tuple[str, int
     cmd = [sys.executable, "-m", "monitor.cli", "simulate", str(site_map)]
     if faults is not None:
         cmd += ["--faults", str(faults)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_listening(*ready)
-        yield proc
-    finally:
-        proc.terminate()
+    # Output goes to a file: a pipe nobody reads fills up and blocks the simulator.
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_listening(*ready)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
