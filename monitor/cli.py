@@ -25,6 +25,8 @@ Tianyan (校园天眼): coverage and health of a campus's video surveillance.
   tianyan run config.yaml --once    probe every camera once, store, exit
   tianyan coverage config.yaml      the rates and score from the stored state
   tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
+  tianyan probe 10.20.1.11          diagnose one camera, stage by stage
+  tianyan discover site-map.yaml    find ONVIF devices missing from the site map
 """
 
 
@@ -117,6 +119,33 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return main_simulate(args.site_map, args.faults)
 
 
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from monitor.technician.probe_command import run_probe
+
+    return run_probe(
+        args.address,
+        user=args.user,
+        password_env=args.password_env,
+        timeout=args.timeout,
+        fmt=args.format,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from monitor.technician.discover_command import run_discover
+
+    return run_discover(
+        args.site_map,
+        addresses=args.address,
+        timeout=args.timeout,
+        fmt=args.format,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo.run import run_demo
 
@@ -184,6 +213,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("site_map", metavar="SITE_MAP")
     p.add_argument("--faults", metavar="FAULTS")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser(
+        "probe",
+        help="diagnose one camera, stage by stage",
+        description="Probe one ONVIF device (tcp, onvif, video) as the monitor does, and "
+        "print each stage, the device's identity, its clock offset and what to do about a "
+        "failure. Exit 0 when every stage passed, 1 otherwise. See docs/technician.md.",
+    )
+    p.add_argument("address", metavar="HOST[:PORT]", help="the device (port default 80)")
+    p.add_argument("--user", default="admin", help="ONVIF user name (default: admin)")
+    p.add_argument(
+        "--password-env",
+        default="TIANYAN_CAMERA_PASSWORD",
+        metavar="VAR",
+        help="environment variable holding the password (default: TIANYAN_CAMERA_PASSWORD)",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="deadline in seconds (10)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_probe)
+
+    p = sub.add_parser(
+        "discover",
+        help="find ONVIF devices missing from the site map",
+        description="Send WS-Discovery probes (multicast on this network segment, or "
+        "directed to each --address) and list the devices not in SITE_MAP and the "
+        "site-map cameras that did not answer. Exit 0 when both lists are empty, 1 "
+        "otherwise. See docs/technician.md.",
+    )
+    p.add_argument("site_map", metavar="SITE_MAP")
+    p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for answers (3)")
+    p.add_argument(
+        "--address",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="probe this address directly (port default 3702); repeatable; "
+        "without it: multicast to 239.255.255.250:3702",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_discover)
 
     p = sub.add_parser(
         "demo",
