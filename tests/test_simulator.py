@@ -403,6 +403,132 @@ async def test_xml_bombs_and_external_entities_get_a_fault() -> None:
         assert status == 400 and "ter:WellFormed" in fault_subcodes(body)
 
 
+# -- broken answers ------------------------------------------------------------------------------
+async def raw_exchange(port: int, request: bytes) -> tuple[bytes, BaseException | None]:
+    """Send raw bytes, read until the device closes or resets: (what came, the error)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    received = bytearray()
+    error: BaseException | None = None
+    try:
+        while chunk := await asyncio.wait_for(reader.read(65536), 5):
+            received += chunk
+    except ConnectionResetError as exc:
+        error = exc
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return bytes(received), error
+
+
+def http_post(payload: bytes) -> bytes:
+    return (
+        b"POST /onvif/device_service HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/soap+xml\r\n"
+        + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+        + payload
+    )
+
+
+async def test_reset_starts_the_answer_then_sends_rst() -> None:
+    async with serving({"cam-0": parse_fault("reset")}) as (_, [(_, port)]):
+        request = http_post(soap_request("GetSystemDateAndTime", DEVICE_NS))
+        received, error = await raw_exchange(port, request)
+    assert received.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Content-Length: 4096" in received and b"<env:Envelope" in received
+    assert isinstance(error, ConnectionResetError)
+
+
+@pytest.mark.parametrize("kind", ["length", "chunked"])
+async def test_flood_sends_fifty_megabytes(kind: str) -> None:
+    async with (
+        serving({"cam-0": parse_fault({"flood": kind})}) as (_, [(_, port)]),
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"http://127.0.0.1:{port}/onvif/device_service",
+            data=soap_request("GetSystemDateAndTime", DEVICE_NS),
+        ) as response,
+    ):
+        assert response.status == 200
+        assert response.content_length == (50 * 1024 * 1024 if kind == "length" else None)
+        total = 0
+        async for chunk in response.content.iter_any():
+            total += len(chunk)
+        assert total == 50 * 1024 * 1024
+
+
+async def test_answer_faults_on_the_wire() -> None:
+    request = soap_request("GetSystemDateAndTime", DEVICE_NS)
+    async with serving({"cam-0": parse_fault({"http_status": 401})}) as (sim, [(_, port)]):
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/onvif/device_service"
+            async with session.post(url, data=request) as response:
+                assert response.status == 401
+                assert response.headers["WWW-Authenticate"].startswith("Digest ")
+                assert b"401 Unauthorized" in await response.read()
+            sim.set_fault("cam-0", parse_fault({"http_status": "500 empty"}))
+            async with session.post(url, data=request) as response:
+                assert response.status == 500 and await response.read() == b""
+            sim.set_fault("cam-0", parse_fault({"redirect": "127.0.0.2:8000"}))
+            async with session.post(url, data=request, allow_redirects=False) as response:
+                assert response.status == 307
+                assert response.headers["Location"] == "http://127.0.0.2:8000/onvif/device_service"
+        for fault in ("xml_bomb", "xxe"):
+            sim.set_fault("cam-0", parse_fault(fault))
+            status, body = await post(port, request)
+            assert status == 500 and b"<!DOCTYPE" in body and b"root:" not in body
+        sim.set_fault("cam-0", parse_fault("garbage"))
+        status, body = await post(port, request)
+        assert status == 200 and body.startswith(b"<?xml")
+        with pytest.raises(etree.XMLSyntaxError):
+            etree.fromstring(body)
+        sim.set_fault("cam-0", parse_fault("soap_fault"))
+        assert (await post(port, request))[0] == 200  # unauthenticated: answered
+        header = security_header(PASSWORD, nonce=os.urandom(16), created=now_created())
+        status, body = await post(port, soap_request("GetDeviceInformation", DEVICE_NS, header))
+        assert status == 500 and fault_subcodes(body) == ["ter:Action", "ter:CriticalError"]
+        sim.set_fault("cam-0", parse_fault({"slow": 0.3}))
+        began = time.monotonic()
+        assert (await post(port, request))[0] == 200
+        assert time.monotonic() - began >= 0.3
+
+
+async def test_foreign_xaddr_and_reported_clock() -> None:
+    faults = {
+        "cam-0": parse_fault([{"foreign_xaddr": "127.0.0.2:8000"}, {"clock_report_only": 3600}])
+    }
+    async with serving(faults) as (sim, [(_, port)]):
+        async with camera(port, adjust_time=False) as cam:
+            devicemgmt = await cam.create_devicemgmt_service()
+            clock = (await devicemgmt.authless_GetSystemDateAndTime()).UTCDateTime
+            assert (clock.Time.Hour - dt.datetime.now(dt.UTC).hour) % 24 == 1
+            # Tokens are checked against the true clock: an unshifted one is accepted.
+            assert (await devicemgmt.GetDeviceInformation()).Model
+            services = await devicemgmt.GetServices({"IncludeCapability": False})
+            assert {s.XAddr.split("/")[2] for s in services} == {"127.0.0.2:8000"}
+            capabilities = await devicemgmt.GetCapabilities({"Category": "All"})
+            assert capabilities.Media.XAddr == "http://127.0.0.2:8000/onvif/media_service"
+        device = sim.devices["cam-0"]
+        assert device.reported_clock() - device.clock() == pytest.approx(3600)
+        assert device.stream_url("Profile_1").startswith("rtsp://127.0.0.2:554/")
+
+
+async def test_snapshot_faults() -> None:
+    async with serving({"cam-0": parse_fault("bad_snapshot")}) as (sim, _):
+        url = sim.devices["cam-0"].snapshot_url("Profile_1")
+        status, body = await fetch_snapshot(url, USER, PASSWORD)
+        assert status == 200 and _decode(body) is None
+        sim.set_fault("cam-0", parse_fault({"flood_snapshot": "length"}))
+        middlewares = (aiohttp.DigestAuthMiddleware(USER, PASSWORD),)
+        async with (
+            aiohttp.ClientSession(middlewares=middlewares) as session,
+            session.get(url) as response,
+        ):
+            assert response.status == 200 and response.content_length == 50 * 1024 * 1024
+            assert (await response.content.read(4)) == b"\xff\xd8\xff\xe0"
+
+
 # -- run-time faults, scale, refusals -----------------------------------------------------------
 async def test_set_fault_offline_and_back() -> None:
     async with serving() as (sim, [(host, port)]):
@@ -493,6 +619,40 @@ def test_parse_fault_forms() -> None:
             parse_fault(bad)
 
 
+def test_parse_fault_forms_of_the_failure_vocabulary() -> None:
+    assert parse_fault("flood") == parse_fault({"flood": "length"}) == Fault(flood="length")
+    assert parse_fault("flood_snapshot").flood_snapshot == "length"
+    assert parse_fault({"http_status": 401}) == Fault(http_status=401)
+    assert parse_fault({"http_status": "500 empty"}) == Fault(http_status=500, http_empty=True)
+    assert parse_fault({"http_status": "503"}).describe() == "http_status: 503"
+    assert parse_fault({"slow": 2.5}).slow == 2.5
+    assert parse_fault({"foreign_xaddr": " 127.0.0.2:8000 "}).foreign_xaddr == "127.0.0.2:8000"
+    fault = parse_fault([{"clock_skew": 60}, {"clock_report_only": 28800}])
+    assert fault.reported_clock_shift == 28860.0
+    assert parse_fault(["soap_fault", "bad_snapshot", {"video": "blur"}]).describe() == (
+        "soap_fault, bad_snapshot, video: blur"
+    )
+    for bad, message in [
+        ({"slow": 0}, "slow needs a delay in seconds, more than 0"),
+        ({"slow": 7200}, "at most 3600"),
+        ("slow", "slow needs a value"),
+        ({"http_status": 200}, "http_status needs an HTTP error status from 400 to 599"),
+        ({"http_status": True}, "http_status needs an HTTP error status"),
+        ({"http_status": "500 blank"}, "http_status body must be 'empty' or 'html'"),
+        ({"flood": "forever"}, "unknown flood fault 'forever'"),
+        ({"foreign_xaddr": "10.20.1.11:80"}, "foreign_xaddr needs HOST:PORT with a loopback"),
+        ({"redirect": "camera.example.edu:80"}, "redirect needs HOST:PORT with a loopback"),
+        ({"redirect": "127.0.0.2:0"}, "port must be a number from 1 to 65535"),
+        ({"reset": "yes"}, "reset takes no value"),
+        (["reset", "garbage"], "faults reset and garbage both replace the device's SOAP"),
+        (["xxe", {"http_status": 401}], "faults http_status and xxe both replace"),
+        (["no_snapshot", "flood_snapshot"], "no_snapshot and flood_snapshot both replace"),
+        ({"http_empty": True}, "unknown fault 'http_empty'"),
+    ]:
+        with pytest.raises(FaultError, match=message):
+            parse_fault(bad)
+
+
 def test_faults_file(tmp_path: Path) -> None:
     site_map = make_site_map(
         [("cam-1", "127.0.0.1", 8080), ("cam-2", "127.0.0.2", 8080)], nvrs=True
@@ -521,9 +681,15 @@ def test_faults_file(tmp_path: Path) -> None:
         load_faults(path, site_map)
     assert str(excinfo.value) == (
         f"{path}:3: device 'cam-2': unknown fault 'flaky' (expected one of: offline, hang, "
-        "auth_fail, no_snapshot, clock_skew: SECONDS, video: black|frozen|blur|occluded|"
+        "auth_fail, no_snapshot, reset, garbage, soap_fault, xml_bomb, xxe, bad_snapshot, "
+        "clock_skew: SECONDS, clock_report_only: SECONDS, slow: SECONDS, "
+        "http_status: CODE [empty], flood: length|chunked, flood_snapshot: length|chunked, "
+        "foreign_xaddr: HOST:PORT, redirect: HOST:PORT, video: black|frozen|blur|occluded|"
         "color_cast|dark|bright|shifted, recording_gaps: FRACTION, disk: error)"
     )
+    path.write_text("cam-1: offline\nnvr-1: bad_snapshot\n", encoding="utf-8")
+    with pytest.raises(FaultError, match=r":2: device 'nvr-1': bad_snapshot applies to cameras"):
+        load_faults(path, site_map)
     path.write_text("cam-1: {disk: error}\n", encoding="utf-8")
     with pytest.raises(FaultError, match=r":1: device 'cam-1': disk faults apply to NVRs only"):
         load_faults(path, site_map)

@@ -12,15 +12,18 @@ from monitor.probing.registry import CAMERA_STAGES, Prober
 from monitor.probing.result import ProbeResult, Reason, Stage, StageResult
 from monitor.probing.target import DeviceSession, ProbeWork
 
-# After these the client may hold a dead or half-read connection: start afresh.
-_RESET_AFTER = {Reason.TIMEOUT, Reason.UNREACHABLE, Reason.PROTOCOL_ERROR}
-
 
 async def probe_camera(
     session: DeviceSession,
     timeout: float,
     stages: Sequence[tuple[Stage, Prober]] = CAMERA_STAGES,
 ) -> ProbeResult:
+    """Probe one device within `timeout` seconds, all stages together.
+
+    Never raises (except when the caller cancels it): whatever goes wrong is
+    a failed stage with a reason from the closed set and a short detail
+    without secrets.
+    """
     deadline = Deadline.after(timeout)
     started_at = time.time()
     work = ProbeWork()
@@ -49,8 +52,9 @@ async def probe_camera(
             )
         )
         if reason is not None:
-            if reason in _RESET_AFTER:
-                await session.reset()
+            # The client may hold a dead or half-read connection, a clock shift
+            # or a cached address that no longer holds: the next probe starts afresh.
+            await session.reset()
             break
     return ProbeResult(
         target=session.target.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ssl
 
 import aiohttp
@@ -32,6 +33,8 @@ def root_cause(exc: BaseException) -> BaseException:
 def is_not_authorized(exc: BaseException) -> bool:
     """A SOAP fault ter:NotAuthorized, or HTTP 401, both mean: credentials refused."""
     exc = root_cause(exc)
+    if isinstance(exc, StageFailure):
+        return exc.reason is Reason.AUTH_FAILED
     if isinstance(exc, zeep_errors.Fault):
         subcodes = [str(getattr(code, "localname", code)) for code in (exc.subcodes or [])]
         text = f"{exc.message or ''} {exc.code or ''}".lower()
@@ -51,32 +54,67 @@ def is_not_authorized(exc: BaseException) -> bool:
 def classify(exc: BaseException) -> Reason:
     """The reason for an exception no prober anticipated."""
     exc = root_cause(exc)
+    if isinstance(exc, StageFailure):
+        return exc.reason
     if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return Reason.TIMEOUT
     if is_not_authorized(exc):
         return Reason.AUTH_FAILED
     if isinstance(exc, ssl.SSLError):
         return Reason.PROTOCOL_ERROR
+    if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):
+        # No connection could be made at all.
+        return Reason.UNREACHABLE
     if isinstance(
         exc,
-        aiohttp.ClientConnectorError | ConnectionRefusedError | aiohttp.ClientOSError,
+        aiohttp.ClientOSError
+        | aiohttp.ClientPayloadError
+        | aiohttp.ServerDisconnectedError
+        | ConnectionError,
     ):
-        return Reason.UNREACHABLE
-    if isinstance(exc, ConnectionError | aiohttp.ServerDisconnectedError):
-        # The device accepted the connection and then dropped it mid-answer.
+        # The device accepted the connection, then dropped or reset it mid-exchange.
         return Reason.PROTOCOL_ERROR
     if isinstance(exc, OSError):
         return Reason.UNREACHABLE
     return Reason.PROTOCOL_ERROR
 
 
+def _first_line(text: str, limit: int = 160) -> str:
+    lines = text.strip().splitlines()
+    line = lines[0] if lines else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def describe(exc: BaseException) -> str:
-    """A short, secret-free description: exception type and its first words."""
-    exc = root_cause(exc)
+    """A short, secret-free description for a technician; never raises."""
+    try:
+        return _describe(root_cause(exc))
+    except Exception:
+        return type(exc).__name__
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, StageFailure):
+        return exc.detail
+    if isinstance(exc, zeep_errors.DTDForbidden | zeep_errors.EntitiesForbidden):
+        # Never the entity's text: it may be a bomb, or name a local file.
+        return "the answer declares XML entities; refused unexpanded"
     if isinstance(exc, zeep_errors.Fault):
         subcodes = ",".join(str(getattr(c, "localname", c)) for c in (exc.subcodes or []))
-        return f"SOAP fault {subcodes or exc.code or ''}: {exc.message}".strip()
+        code = str(getattr(exc.code, "localname", exc.code) or "")
+        message = _first_line(str(exc.message or ""))
+        return f"SOAP fault {subcodes or code}" + (f": {message}" if message else "")
     if isinstance(exc, zeep_errors.TransportError):
-        return f"HTTP {exc.status_code}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"
+        return f"HTTP {exc.status_code}: {_first_line(str(exc))}"
+    if isinstance(exc, zeep_errors.XMLSyntaxError):
+        return f"the answer is not a SOAP message: {_first_line(str(exc))}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the device closed the connection without answering"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, ConnectionResetError) or (
+        isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET
+    ):
+        return "the device reset the connection"
+    text = _first_line(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

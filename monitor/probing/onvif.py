@@ -4,14 +4,21 @@ GetSystemDateAndTime goes first, unauthenticated (the ONVIF core spec allows
 it for exactly this purpose), so that the WS-Security timestamps of the
 authenticated calls can be shifted by the device's clock offset: a camera
 whose clock is 1 h or 8 h off stays online, and its offset is reported.
+
+The client is a `DeviceClient` (see `transport`): it talks only to the
+configured host and port, refuses oversized, DTD-carrying and malformed
+answers, and never re-sends a signed envelope. `call` retries an exchange
+once, signed anew, when the device dropped a kept-alive connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import aiohttp
 from onvif import ONVIFCamera
 from onvif import client as onvif_client
 from onvif.definition import SERVICES
@@ -20,6 +27,9 @@ from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure, describe, is_not_authorized
 from monitor.probing.result import DeviceIdentity, Reason
 from monitor.probing.target import DeviceSession, ProbeWork
+from monitor.probing.transport import DeviceClient
+
+T = TypeVar("T")
 
 # Beyond this offset an un-shifted WS-Security timestamp is outside what a
 # device accepts, so a refusal may be the clock rather than the password.
@@ -44,8 +54,9 @@ def _client(session: DeviceSession) -> ONVIFCamera:
         target = session.target
         # nat_override: every address the device advertises (service XAddrs,
         # snapshot URI) is rewritten to the configured host:port. The monitor
-        # never follows a device to an address it was not configured for.
-        session.camera = ONVIFCamera(
+        # never follows a device to an address it was not configured for;
+        # DeviceClient's transport enforces the same whatever the library does.
+        session.camera = DeviceClient(
             target.host,
             target.port,
             target.username,
@@ -85,10 +96,43 @@ def _device_clock(answer: Any) -> dt.datetime | None:
         return None
 
 
+# A kept-alive connection the device closed just as a request went out.
+_DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
+
+
+async def call(exchange: Callable[[], Awaitable[T]]) -> T:
+    """Run one ONVIF exchange; once more if the device dropped the connection unanswered.
+
+    HTTP lets a server close an idle kept-alive connection at any moment. The
+    retry builds a new request, with a new WS-Security nonce: re-sending the
+    same one would be refused as a replay by a device that did receive it.
+    A device that drops every request fails the second time too.
+    """
+    try:
+        return await exchange()
+    except _DROPPED:
+        return await exchange()
+
+
 async def _measure_clock_offset(camera: ONVIFCamera) -> float | None:
     devicemgmt = await camera.create_devicemgmt_service()
     sent = time.time()
-    answer = await devicemgmt.authless_GetSystemDateAndTime()
+    try:
+        answer = await call(devicemgmt.authless_GetSystemDateAndTime)
+    except Exception as exc:
+        if not is_not_authorized(exc):
+            raise
+        # Some firmware answers it only to a signed request. With the offset
+        # still unknown, the token carries the monitor's time.
+        sent = time.time()
+        try:
+            answer = await call(devicemgmt.GetSystemDateAndTime)
+        except Exception as signed:
+            if not is_not_authorized(signed):
+                raise
+            raise StageFailure(
+                Reason.AUTH_FAILED, f"credentials refused: {describe(signed)}"
+            ) from None
     received = time.time()
     device_time = _device_clock(answer)
     if device_time is None:
@@ -114,7 +158,7 @@ def _identity(info: Any) -> DeviceIdentity:
 async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> DeviceIdentity:
     devicemgmt = await camera.create_devicemgmt_service()
     try:
-        return _identity(await devicemgmt.GetDeviceInformation())
+        return _identity(await call(devicemgmt.GetDeviceInformation))
     except Exception as exc:
         if not is_not_authorized(exc):
             raise
@@ -126,7 +170,7 @@ async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> 
     # UTC; an unshifted token is the only one such a device accepts.
     _set_clock_shift(camera, None)
     try:
-        return _identity(await devicemgmt.GetDeviceInformation())
+        return _identity(await call(devicemgmt.GetDeviceInformation))
     except Exception as exc:
         _set_clock_shift(camera, offset)
         if not is_not_authorized(exc):
@@ -141,12 +185,12 @@ async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> 
 async def _discover_media(session: DeviceSession, camera: ONVIFCamera) -> None:
     if not session.xaddrs_known:
         shift = camera.dt_diff  # update_xaddrs() forgets it
-        await camera.update_xaddrs()
+        await call(camera.update_xaddrs)
         _set_clock_shift(camera, shift.total_seconds() if shift is not None else None)
         session.xaddrs_known = True
     if session.profile_token is None:
         media = await camera.create_media_service()
-        profiles = await media.GetProfiles()
+        profiles = await call(media.GetProfiles)
         if not profiles:
             raise StageFailure(Reason.NO_VIDEO, "the device has no media profile")
         session.profile_token = str(profiles[0].token)

@@ -17,6 +17,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
+    # Control characters from a device's text (escape sequences, NULs) become spaces.
+    text = "".join(c if c.isprintable() else " " for c in text[: 4 * MAX_DETAIL])
     text = " ".join(text.split())
     if len(text) > MAX_DETAIL:
         text = text[: MAX_DETAIL - 1] + "…"

@@ -44,8 +44,9 @@ class ProbeWork:
 class DeviceSession:
     """The per-device client, kept across cycles so sockets and parsed WSDL are reused.
 
-    Built lazily by the ONVIF prober; reset after a failure that may have left
-    the client in a bad state (timeouts, refused connections).
+    Built lazily by the ONVIF prober; reset after every failed probe, since a
+    failure may leave the client in a bad state (a half-read connection, a
+    clock shift or addresses that no longer hold).
     """
 
     target: Target

@@ -2,7 +2,9 @@
 
 The snapshot is fetched by the monitor itself rather than the ONVIF client's
 helper so that the probe's deadline and a size cap apply: a device that
-streams an endless body must not exhaust memory.
+streams an endless body must not exhaust memory. It is fetched from the
+configured host and port whatever host the snapshot URI names, and a
+redirect is never followed.
 """
 
 from __future__ import annotations
@@ -13,17 +15,25 @@ import numpy as np
 
 from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure, describe
+from monitor.probing.onvif import call
 from monitor.probing.result import Reason
 from monitor.probing.target import DeviceSession, ProbeWork
+from monitor.probing.transport import mib, pinned_url, read_limited
 
 MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
 
 
 async def _snapshot_uri(session: DeviceSession) -> str:
     if session.snapshot_uri is None:
-        if session.camera is None or session.profile_token is None:
+        camera, token = session.camera, session.profile_token
+        if camera is None or token is None:
             raise StageFailure(Reason.NO_VIDEO, "no media profile known for this device")
-        uri = await session.camera.get_snapshot_uri(session.profile_token)
+        try:
+            uri = await call(lambda: camera.get_snapshot_uri(token))
+        except StageFailure as failure:
+            raise StageFailure(
+                Reason.NO_VIDEO, f"GetSnapshotUri failed: {failure.detail}"
+            ) from None
         if not uri:
             raise StageFailure(Reason.NO_VIDEO, "the device gives no snapshot URI")
         session.snapshot_uri = uri
@@ -41,32 +51,39 @@ async def _fetch(session: DeviceSession, uri: str, deadline: Deadline) -> bytes:
     http = session.camera._snapshot_client
     try:
         async with http.get(
-            uri,
+            pinned_url(uri, target.address),
             middlewares=(session.digest,),
+            allow_redirects=False,
             timeout=aiohttp.ClientTimeout(total=deadline.remaining()),
         ) as response:
             if response.status in (401, 403):
                 raise StageFailure(
                     Reason.NO_VIDEO, f"snapshot refused the credentials (HTTP {response.status})"
                 )
+            if 300 <= response.status < 400:
+                raise StageFailure(
+                    Reason.NO_VIDEO,
+                    f"snapshot answered HTTP {response.status} (a redirect, not followed)",
+                )
             if response.status >= 300:
                 raise StageFailure(Reason.NO_VIDEO, f"snapshot answered HTTP {response.status}")
-            if (response.content_length or 0) > MAX_SNAPSHOT_BYTES:
+            body = await read_limited(response, MAX_SNAPSHOT_BYTES)
+            if body is None:
+                size = response.content_length
                 raise StageFailure(
-                    Reason.VIDEO_FAULT, f"snapshot of {response.content_length} bytes is too large"
+                    Reason.VIDEO_FAULT,
+                    f"snapshot larger than {mib(MAX_SNAPSHOT_BYTES)}"
+                    + (f" ({size} bytes announced)" if size is not None else "")
+                    + "; refused without reading it all",
                 )
-            body = bytearray()
-            async for chunk in response.content.iter_chunked(65536):
-                body += chunk
-                if len(body) > MAX_SNAPSHOT_BYTES:
-                    raise StageFailure(
-                        Reason.VIDEO_FAULT, f"snapshot larger than {MAX_SNAPSHOT_BYTES} bytes"
-                    )
-            return bytes(body)
+            return body
     except StageFailure:
         raise
     except aiohttp.ClientConnectorError as exc:
         raise StageFailure(Reason.NO_VIDEO, f"snapshot unreachable: {describe(exc)}") from None
+    except (aiohttp.ClientError, ConnectionError) as exc:
+        # Accepted, then dropped or reset mid-answer, or an answer aiohttp cannot read.
+        raise StageFailure(Reason.NO_VIDEO, f"snapshot failed: {describe(exc)}") from None
 
 
 async def probe(session: DeviceSession, work: ProbeWork, deadline: Deadline) -> None:

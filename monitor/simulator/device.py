@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from monitor.simulator.faults import HEALTHY, Fault
 from monitor.simulator.soap import (
+    ACTION_FAILED,
     ACTION_NOT_SUPPORTED,
     NOT_AUTHORIZED,
     NS_DEVICE,
@@ -251,11 +252,31 @@ class SimulatedDevice:
 
     def stream_url(self, token: str) -> str:
         path = self.model.rtsp_path[PROFILE_TOKENS.index(token)]
-        return f"rtsp://{self.host}:{RTSP_PORT}{path}"
+        host = (
+            self.fault.foreign_xaddr.rpartition(":")[0] if self.fault.foreign_xaddr else self.host
+        )
+        return f"rtsp://{host}:{RTSP_PORT}{path}"
 
     def clock(self, now: float | None = None) -> float:
-        """The device's own clock (unix seconds): real time plus any clock_skew fault."""
+        """The device's own clock (unix seconds): real time plus any clock_skew fault.
+
+        WS-Security timestamps are checked against this clock.
+        """
         return (time.time() if now is None else now) + self.fault.clock_skew
+
+    def reported_clock(self, now: float | None = None) -> float:
+        """The clock the device shows (GetSystemDateAndTime, the picture's time stamp).
+
+        The same as `clock` unless the `clock_report_only` fault shifts what is shown.
+        """
+        return (time.time() if now is None else now) + self.fault.reported_clock_shift
+
+    @property
+    def advertised_base_url(self) -> str:
+        """Where the device says its services are: its own address, or a foreign one."""
+        if self.fault.foreign_xaddr:
+            return f"http://{self.fault.foreign_xaddr}"
+        return self.base_url
 
     @property
     def effective_password(self) -> str:
@@ -285,6 +306,8 @@ class SimulatedDevice:
         if not self.authenticate(request):
             return NOT_AUTHORIZED.http_status, NOT_AUTHORIZED.to_bytes()
         operation = _OPERATIONS.get(key)
+        if self.fault.soap_fault:
+            return ACTION_FAILED.http_status, ACTION_FAILED.to_bytes()
         if operation is None:
             return ACTION_NOT_SUPPORTED.http_status, ACTION_NOT_SUPPORTED.to_bytes()
         try:
@@ -293,7 +316,7 @@ class SimulatedDevice:
             return answer.fault.http_status, answer.fault.to_bytes()
 
     def _system_date_and_time(self) -> str:
-        now = self.clock()
+        now = self.reported_clock()
         return (
             "<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
             "<tt:DateTimeType>NTP</tt:DateTimeType>"
@@ -325,7 +348,7 @@ class SimulatedDevice:
         parts = []
         if categories & {"All", "Device"}:
             parts.append(
-                f"<tt:Device><tt:XAddr>{self.base_url}/onvif/device_service</tt:XAddr>"
+                f"<tt:Device><tt:XAddr>{self.advertised_base_url}/onvif/device_service</tt:XAddr>"
                 "<tt:Network><tt:IPFilter>false</tt:IPFilter>"
                 "<tt:ZeroConfiguration>false</tt:ZeroConfiguration>"
                 "<tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>"
@@ -333,7 +356,7 @@ class SimulatedDevice:
             )
         if categories & {"All", "Media"}:
             parts.append(
-                f"<tt:Media><tt:XAddr>{self.base_url}/onvif/media_service</tt:XAddr>"
+                f"<tt:Media><tt:XAddr>{self.advertised_base_url}/onvif/media_service</tt:XAddr>"
                 "<tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast>"
                 "<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>"
                 "</tt:StreamingCapabilities></tt:Media>"
@@ -361,7 +384,7 @@ class SimulatedDevice:
             "<tds:GetServicesResponse>"
             + "".join(
                 f"<tds:Service><tds:Namespace>{ns}</tds:Namespace>"
-                f"<tds:XAddr>{self.base_url}{path}</tds:XAddr>"
+                f"<tds:XAddr>{self.advertised_base_url}{path}</tds:XAddr>"
                 f"<tds:Version><tt:Major>{major}</tt:Major><tt:Minor>{minor}</tt:Minor>"
                 "</tds:Version></tds:Service>"
                 for ns, path, major, minor in services
@@ -435,7 +458,7 @@ class SimulatedDevice:
         token = self._token_of(request)
         return (
             "<trt:GetSnapshotUriResponse>"
-            + _media_uri(self.snapshot_url(token))
+            + _media_uri(f"{self.advertised_base_url}{SNAPSHOT_PREFIX}{token}.jpg")
             + "</trt:GetSnapshotUriResponse>"
         )
 

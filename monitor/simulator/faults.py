@@ -9,6 +9,8 @@ A faults file is YAML mapping a camera or NVR id of the site map to a fault::
     cam-0005: no_snapshot
     cam-0006: {video: blur}
     cam-0007: [auth_fail, {clock_skew: -28800}]
+    cam-0008: {http_status: 500}
+    cam-0009: {foreign_xaddr: "127.0.0.2:8000"}
     nvr-north-1: {recording_gaps: 0.1}
 
 A device may carry several faults (a list). Every mistake is an error naming
@@ -17,6 +19,7 @@ the file, the line and the device: a fault is never silently dropped.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -27,7 +30,18 @@ import yaml
 from site_map.model import SiteMap
 
 # Faults given by name alone.
-FLAG_FAULTS: tuple[str, ...] = ("offline", "hang", "auth_fail", "no_snapshot")
+FLAG_FAULTS: tuple[str, ...] = (
+    "offline",
+    "hang",
+    "auth_fail",
+    "no_snapshot",
+    "reset",
+    "garbage",
+    "soap_fault",
+    "xml_bomb",
+    "xxe",
+    "bad_snapshot",
+)
 # Image faults a camera's snapshots can show (the design's `video:` list).
 VIDEO_FAULTS: tuple[str, ...] = (
     "black",
@@ -40,14 +54,50 @@ VIDEO_FAULTS: tuple[str, ...] = (
     "shifted",
 )
 DISK_FAULTS: tuple[str, ...] = ("error",)
+# How a flooding device frames its endless answer.
+FLOOD_KINDS: tuple[str, ...] = ("length", "chunked")
 # Faults with a value, as `{name: value}`.
-VALUE_FAULTS: tuple[str, ...] = ("clock_skew", "video", "recording_gaps", "disk")
+VALUE_FAULTS: tuple[str, ...] = (
+    "clock_skew",
+    "clock_report_only",
+    "slow",
+    "http_status",
+    "flood",
+    "flood_snapshot",
+    "foreign_xaddr",
+    "redirect",
+    "video",
+    "recording_gaps",
+    "disk",
+)
+# Value faults that may also be written alone, meaning this value.
+DEFAULT_VALUES: dict[str, object] = {"flood": "length", "flood_snapshot": "length"}
+# Faults that each replace the device's SOAP answers: at most one per device.
+ANSWER_FAULTS: tuple[str, ...] = (
+    "reset",
+    "redirect",
+    "http_status",
+    "flood",
+    "garbage",
+    "xml_bomb",
+    "xxe",
+    "soap_fault",
+)
+# Faults that each replace the snapshot: at most one per device.
+SNAPSHOT_FAULTS: tuple[str, ...] = ("no_snapshot", "bad_snapshot", "flood_snapshot")
+# Faults of a camera's video; an NVR carrying one is a mistake.
+CAMERA_ONLY: tuple[str, ...] = ("video", *SNAPSHOT_FAULTS)
 
 # A clock more than ten years off is a typo, not a fault worth simulating.
 MAX_CLOCK_SKEW = 10 * 365 * 86400.0
+# A delay longer than this is a hang; write `hang`.
+MAX_SLOW_SECONDS = 3600.0
 
 EXPECTED = (
-    "expected one of: offline, hang, auth_fail, no_snapshot, clock_skew: SECONDS, "
+    "expected one of: offline, hang, auth_fail, no_snapshot, reset, garbage, soap_fault, "
+    "xml_bomb, xxe, bad_snapshot, clock_skew: SECONDS, clock_report_only: SECONDS, "
+    "slow: SECONDS, http_status: CODE [empty], flood: length|chunked, "
+    "flood_snapshot: length|chunked, foreign_xaddr: HOST:PORT, redirect: HOST:PORT, "
     "video: " + "|".join(VIDEO_FAULTS) + ", recording_gaps: FRACTION, disk: error"
 )
 
@@ -64,7 +114,21 @@ class Fault:
     hang: bool = False  # accepts and reads, never answers, never closes
     auth_fail: bool = False  # the device's password is not the site map's
     no_snapshot: bool = False  # ONVIF answers, the snapshot URL answers 500
+    reset: bool = False  # starts every answer, then aborts the connection (TCP RST)
+    garbage: bool = False  # SOAP answers are 200 with broken XML and random bytes
+    soap_fault: bool = False  # authenticated SOAP calls answer env:Receiver / ter:Action
+    xml_bomb: bool = False  # SOAP answers carry an entity-expansion ("billion laughs") DTD
+    xxe: bool = False  # SOAP answers declare an external entity (file:///etc/passwd)
+    bad_snapshot: bool = False  # the snapshot is 200 with bytes that are not an image
     clock_skew: float = 0.0  # device clock minus real time, seconds
+    clock_report_only: float = 0.0  # reported clock is shifted; tokens checked unshifted
+    slow: float = 0.0  # seconds every answer is delayed
+    http_status: int = 0  # SOAP endpoints answer this HTTP status (400-599)
+    http_empty: bool = False  # ... with an empty body instead of an HTML page
+    flood: str | None = None  # SOAP answers are 50 MB long (FLOOD_KINDS)
+    flood_snapshot: str | None = None  # the snapshot is 50 MB long (FLOOD_KINDS)
+    foreign_xaddr: str | None = None  # HOST:PORT the device advertises instead of its own
+    redirect: str | None = None  # HOST:PORT every answer redirects to
     video: str | None = None  # image fault drawn into the snapshots (VIDEO_FAULTS)
     recording_gaps: float = 0.0  # NVR: fraction of the expected recording missing
     disk: str | None = None  # NVR: disk fault (DISK_FAULTS)
@@ -74,17 +138,24 @@ class Fault:
         """True when anything at all is wrong."""
         return self != HEALTHY
 
+    @property
+    def reported_clock_shift(self) -> float:
+        """What GetSystemDateAndTime adds to real time (the device's clock as it reports it)."""
+        return self.clock_skew + self.clock_report_only
+
     def describe(self) -> str:
         """A short human-readable list, e.g. ``auth_fail, clock_skew: 3600``."""
         parts: list[str] = [name for name in FLAG_FAULTS if getattr(self, name)]
-        if self.clock_skew:
-            parts.append(f"clock_skew: {self.clock_skew:g}")
-        if self.video:
-            parts.append(f"video: {self.video}")
-        if self.recording_gaps:
-            parts.append(f"recording_gaps: {self.recording_gaps:g}")
-        if self.disk:
-            parts.append(f"disk: {self.disk}")
+        for name in ("clock_skew", "clock_report_only", "slow", "recording_gaps"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{name}: {value:g}")
+        if self.http_status:
+            parts.append(f"http_status: {self.http_status}" + (" empty" if self.http_empty else ""))
+        for name in ("flood", "flood_snapshot", "foreign_xaddr", "redirect", "video", "disk"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{name}: {value}")
         return ", ".join(parts) if parts else "healthy"
 
 
@@ -102,35 +173,86 @@ def _number(name: str, value: object) -> float:
     return number
 
 
-def _value_fault(name: str, value: object) -> tuple[str, object]:
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise FaultError(f"unknown {name} fault {value!r} (expected one of: {', '.join(choices)})")
+    return value
+
+
+def _loopback_address(name: str, value: object) -> str:
+    """``HOST:PORT`` with HOST in 127.0.0.0/8: a device may only point at loopback."""
+    usage = f"{name} needs HOST:PORT with a loopback IPv4 host, e.g. '127.0.0.2:8000'"
+    if not isinstance(value, str):
+        raise FaultError(f"{usage}, got {value!r}")
+    host, sep, port_text = value.strip().rpartition(":")
+    try:
+        address = ipaddress.ip_address(host) if sep else None
+    except ValueError:
+        address = None
+    if address is None or address.version != 4 or not address.is_loopback:
+        raise FaultError(f"{usage}, got {value!r}")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise FaultError(f"{name}: port must be a number from 1 to 65535, got {value!r}")
+    return f"{address}:{int(port_text)}"
+
+
+def _http_status(value: object) -> list[tuple[str, object]]:
+    usage = "http_status needs an HTTP error status from 400 to 599, optionally followed by 'empty'"
+    if isinstance(value, bool):
+        raise FaultError(f"{usage} (e.g. 500 or '500 empty'), got {value!r}")
+    words = value.split() if isinstance(value, str) else [value]
+    code = words[0] if words else None
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    if not isinstance(code, int) or not 400 <= code <= 599 or len(words) > 2:
+        raise FaultError(f"{usage} (e.g. 500 or '500 empty'), got {value!r}")
+    body = words[1] if len(words) == 2 else "html"
+    if body not in ("empty", "html"):
+        raise FaultError(f"http_status body must be 'empty' or 'html', got {body!r}")
+    return [("http_status", code), ("http_empty", body == "empty")]
+
+
+def _value_fault(name: str, value: object) -> list[tuple[str, object]]:
     if name in FLAG_FAULTS:
         # `{offline: true}` is accepted as a spelling of `offline`.
         if value is True:
-            return name, True
+            return [(name, True)]
         raise FaultError(f"{name} takes no value (write it alone, or as '{name}: true')")
-    if name == "clock_skew":
-        seconds = _number("clock_skew", value)
+    if name in ("clock_skew", "clock_report_only"):
+        seconds = _number(name, value)
         if abs(seconds) > MAX_CLOCK_SKEW:
-            raise FaultError(f"clock_skew {seconds:g} s is more than ten years")
-        return name, seconds
-    if name == "video":
-        if not isinstance(value, str) or value not in VIDEO_FAULTS:
+            raise FaultError(f"{name} {seconds:g} s is more than ten years")
+        return [(name, seconds)]
+    if name == "slow":
+        seconds = _number(name, value)
+        if not 0.0 < seconds <= MAX_SLOW_SECONDS:
             raise FaultError(
-                f"unknown video fault {value!r} (expected one of: {', '.join(VIDEO_FAULTS)})"
+                f"slow needs a delay in seconds, more than 0 and at most {MAX_SLOW_SECONDS:g} "
+                f"(a device that never answers is 'hang'), got {value!r}"
             )
-        return name, value
+        return [(name, seconds)]
+    if name == "http_status":
+        return _http_status(value)
+    if name in ("flood", "flood_snapshot"):
+        return [(name, _choice(name, value, FLOOD_KINDS))]
+    if name in ("foreign_xaddr", "redirect"):
+        return [(name, _loopback_address(name, value))]
+    if name == "video":
+        return [(name, _choice(name, value, VIDEO_FAULTS))]
     if name == "recording_gaps":
         fraction = _number("recording_gaps", value)
         if not 0.0 <= fraction <= 1.0:
             raise FaultError(f"recording_gaps must be a fraction from 0 to 1, got {value!r}")
-        return name, fraction
+        return [(name, fraction)]
     if name == "disk":
-        if not isinstance(value, str) or value not in DISK_FAULTS:
-            raise FaultError(
-                f"unknown disk fault {value!r} (expected one of: {', '.join(DISK_FAULTS)})"
-            )
-        return name, value
+        return [(name, _choice(name, value, DISK_FAULTS))]
     raise FaultError(f"unknown fault '{name}' ({EXPECTED})")
+
+
+def _one_of(found: Mapping[str, object], group: tuple[str, ...], what: str) -> None:
+    present = [name for name in group if name in found]
+    if len(present) > 1:
+        raise FaultError(f"faults {' and '.join(present)} both replace {what}; give only one")
 
 
 def parse_fault(value: object) -> Fault:
@@ -143,11 +265,14 @@ def parse_fault(value: object) -> Fault:
         pairs: list[tuple[str, object]]
         if isinstance(item, str):
             name = item.strip()
-            if name in VALUE_FAULTS:
+            if name in DEFAULT_VALUES:
+                pairs = _value_fault(name, DEFAULT_VALUES[name])
+            elif name in VALUE_FAULTS:
                 raise FaultError(f"{name} needs a value, e.g. '{{{name}: ...}}'")
-            if name not in FLAG_FAULTS:
+            elif name not in FLAG_FAULTS:
                 raise FaultError(f"unknown fault '{name}' ({EXPECTED})")
-            pairs = [(name, True)]
+            else:
+                pairs = [(name, True)]
         elif isinstance(item, Mapping):
             if not item:
                 raise FaultError("empty fault mapping")
@@ -155,7 +280,7 @@ def parse_fault(value: object) -> Fault:
             for key, sub in item.items():
                 if not isinstance(key, str):
                     raise FaultError(f"unknown fault {key!r} ({EXPECTED})")
-                pairs.append(_value_fault(key.strip(), sub))
+                pairs.extend(_value_fault(key.strip(), sub))
         elif item is None:
             raise FaultError(f"no fault given ({EXPECTED})")
         else:
@@ -164,6 +289,8 @@ def parse_fault(value: object) -> Fault:
             if name in found and found[name] != parsed:
                 raise FaultError(f"fault '{name}' given twice with different values")
             found[name] = parsed
+    _one_of(found, ANSWER_FAULTS, "the device's SOAP answers")
+    _one_of(found, SNAPSHOT_FAULTS, "the snapshot")
     assert set(found) <= _FIELD_NAMES
     return Fault(**found)  # type: ignore[arg-type]
 
@@ -227,9 +354,13 @@ def load_faults(path: str | Path | None, site_map: SiteMap) -> dict[str, Fault]:
             raise FaultError(f"{where}: device '{device_id}': {exc}") from None
         if device_id in cameras and (fault.disk is not None):
             raise FaultError(f"{where}: device '{device_id}': disk faults apply to NVRs only")
-        if device_id in nvrs and (fault.video is not None or fault.no_snapshot):
-            raise FaultError(
-                f"{where}: device '{device_id}': video and no_snapshot apply to cameras only"
-            )
+        if device_id in nvrs:
+            camera_faults = [name for name in CAMERA_ONLY if getattr(fault, name)]
+            if camera_faults:
+                verb = "applies" if len(camera_faults) == 1 else "apply"
+                raise FaultError(
+                    f"{where}: device '{device_id}': {', '.join(camera_faults)} "
+                    f"{verb} to cameras only"
+                )
         faults[device_id] = fault
     return faults

@@ -9,16 +9,24 @@ Endpoints of a device:
 - ``POST /onvif/device_service``, ``/onvif/media_service``, ``/onvif/Media``:
   SOAP 1.2 (see `SimulatedDevice.handle_soap`);
 - ``GET /onvif/snapshot/<profile>.jpg``: a JPEG, behind HTTP Digest auth.
+
+A device's fault (see `faults`) decides how it answers; transport faults
+(``slow``, ``reset``, ``redirect``, ``http_status``, ``flood``) are played
+here, before or instead of the device's own SOAP answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import socket
+import struct
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
+from monitor.simulator import bad_answers
 from monitor.simulator.device import PROFILE_TOKENS, SERVICE_PATHS, SNAPSHOT_PREFIX
 from monitor.simulator.device import SimulatedDevice as Device
 from monitor.simulator.digest import DigestAuthority, DigestResult
@@ -75,6 +83,8 @@ class DeviceRequestHandler:
         fault = device.fault
         if fault.offline or fault.hang or self._stopping.is_set():
             return await self._never_answer(request)
+        if fault.slow and not await self._delay(fault.slow):
+            return await self._never_answer(request)
         server = device.model.server_header
         path = request.path
         if path in SERVICE_PATHS:
@@ -84,7 +94,7 @@ class DeviceRequestHandler:
         if path.startswith(SNAPSHOT_PREFIX) and path.endswith(".jpg"):
             if request.method not in ("GET", "HEAD"):
                 return _plain(405, "Method Not Allowed", server, allow="GET")
-            return self._snapshot(device, request, server, path[len(SNAPSHOT_PREFIX) : -4])
+            return await self._snapshot(device, request, server, path[len(SNAPSHOT_PREFIX) : -4])
         return _plain(404, "Not Found", server)
 
     async def _never_answer(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -96,7 +106,88 @@ class DeviceRequestHandler:
         await asyncio.Future()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _soap(self, device: Device, request: web.BaseRequest, server: str) -> web.Response:
+    async def _delay(self, seconds: float) -> bool:
+        """Wait `seconds` (a slow device); False when the simulator stops meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        return not self._stopping.is_set()
+
+    async def _reset(self, request: web.BaseRequest, content_type: str) -> web.StreamResponse:
+        """Start the answer, then abort the connection with a TCP RST (SO_LINGER 0)."""
+        transport = request.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: "
+                + content_type.encode()
+                + b"\r\nContent-Length: %d\r\n\r\n" % bad_answers.RESET_CLAIMED_LENGTH
+                + bad_answers.ANSWER_START
+            )
+            transport.abort()
+        # The connection is gone; aiohttp cancels this handler (handler_cancellation).
+        await asyncio.Future()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _flood(
+        self,
+        request: web.BaseRequest,
+        kind: str,
+        content_type: str,
+        head: bytes,
+        server: str,
+    ) -> web.StreamResponse:
+        """An answer of FLOOD_BYTES, announced by Content-Length or chunked without it."""
+        response = web.StreamResponse(headers={"Content-Type": content_type, "Server": server})
+        if kind == "length":
+            response.content_length = bad_answers.FLOOD_BYTES
+        else:
+            response.enable_chunked_encoding()
+        await response.prepare(request)
+        await _write_all(response, bad_answers.flood_chunks(head))
+        return response
+
+    def _redirect(self, device: Device, request: web.BaseRequest, server: str) -> web.Response:
+        assert device.fault.redirect is not None
+        response = _plain(307, "Temporary Redirect", server)
+        response.headers["Location"] = f"http://{device.fault.redirect}{request.raw_path}"
+        return response
+
+    def _http_error(self, device: Device, server: str) -> web.Response:
+        status = device.fault.http_status
+        if device.fault.http_empty:
+            response = web.Response(status=status, body=b"")
+        else:
+            response = web.Response(
+                status=status, body=bad_answers.error_page(status), content_type="text/html"
+            )
+        response.headers["Server"] = server
+        if status == 401:
+            response.headers["WWW-Authenticate"] = self._digest.challenge(device.realm)
+        return response
+
+    async def _soap(
+        self, device: Device, request: web.BaseRequest, server: str
+    ) -> web.StreamResponse:
+        fault = device.fault
+        if fault.reset:
+            return await self._reset(request, f"{SOAP_CONTENT_TYPE}; charset=utf-8")
+        if fault.redirect:
+            return self._redirect(device, request, server)
+        if fault.http_status:
+            return self._http_error(device, server)
+        if fault.flood:
+            head = bad_answers.ANSWER_START
+            return await self._flood(
+                request, fault.flood, f"{SOAP_CONTENT_TYPE}; charset=utf-8", head, server
+            )
+        if fault.xml_bomb:
+            return _soap_response(500, bad_answers.entity_bomb(), server)
+        if fault.xxe:
+            return _soap_response(500, bad_answers.external_entity(), server)
         body = await _read_limited(request, MAX_BODY_BYTES)
         if body is None:
             response = _soap_response(_TOO_LARGE.http_status, _TOO_LARGE.to_bytes(), server)
@@ -107,11 +198,18 @@ class DeviceRequestHandler:
         except SoapFaultError as exc:
             return _soap_response(exc.fault.http_status, exc.fault.to_bytes(), server)
         status, payload = device.handle_soap(parsed)
+        if fault.garbage:
+            return _soap_response(200, bad_answers.garbage(payload), server)
         return _soap_response(status, payload, server)
 
-    def _snapshot(
+    async def _snapshot(
         self, device: Device, request: web.BaseRequest, server: str, token: str
-    ) -> web.Response:
+    ) -> web.StreamResponse:
+        fault = device.fault
+        if fault.reset:
+            return await self._reset(request, "image/jpeg")
+        if fault.redirect:
+            return self._redirect(device, request, server)
         result = self._digest.verify(
             request.headers.get("Authorization"),
             method=request.method,
@@ -126,20 +224,38 @@ class DeviceRequestHandler:
                 device.realm, stale=result is DigestResult.STALE
             )
             return response
-        if device.fault.no_snapshot:
+        if fault.no_snapshot:
             return _plain(500, "Internal Server Error", server)
         if token not in PROFILE_TOKENS:
             return _plain(404, "Not Found", server)
+        if fault.flood_snapshot:
+            head = b"\xff\xd8\xff\xe0"  # a JPEG's first bytes, then no end
+            return await self._flood(request, fault.flood_snapshot, "image/jpeg", head, server)
+        if fault.bad_snapshot:
+            response = web.Response(body=bad_answers.NOT_AN_IMAGE, content_type="image/jpeg")
+            response.headers["Server"] = server
+            return response
         image = self._renderer.render(
             device.camera_id,
             device.scene,
-            device_time=device.clock(),
-            video_fault=device.fault.video,
+            device_time=device.reported_clock(),
+            video_fault=fault.video,
         )
         response = web.Response(body=image, content_type="image/jpeg")
         response.headers["Server"] = server
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+async def _write_all(response: web.StreamResponse, chunks: Iterable[bytes]) -> None:
+    """Write every chunk, or stop quietly when the client hangs up (it refused the flood)."""
+    try:
+        for chunk in chunks:
+            await response.write(chunk)
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):
+        # The client closed the connection; aiohttp cancels the handler next.
+        await asyncio.Future()
 
 
 async def _read_limited(request: web.BaseRequest, limit: int) -> bytes | None:

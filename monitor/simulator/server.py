@@ -25,6 +25,7 @@ from types import MappingProxyType
 from aiohttp import web
 
 from monitor.simulator.device import SimulatedDevice
+from monitor.simulator.discovery import DiscoveryResponder
 from monitor.simulator.faults import HEALTHY, Fault, FaultError, load_faults
 from monitor.simulator.http_server import DeviceRequestHandler
 from monitor.simulator.scene import SnapshotRenderer, scene_for
@@ -90,6 +91,7 @@ class Simulator:
         # task always runs to its end and then checks whether it is still wanted.
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._running = False
+        self.discovery = DiscoveryResponder(self.devices)  # WS-Discovery, UDP 3702 per host
 
     @property
     def running(self) -> bool:
@@ -124,6 +126,7 @@ class Simulator:
                 if device.fault.offline or cid in self._servers or cid in self._pending:
                     continue
                 await self._serve(device, self._bind(device))
+            self.discovery.start()
         except BaseException:
             await self.stop()
             raise
@@ -133,6 +136,7 @@ class Simulator:
         if not self._running:
             return
         self._running = False
+        self.discovery.stop()
         # Pending listeners see that the simulator stopped and close themselves.
         await asyncio.gather(*self._pending.values(), return_exceptions=True)
         self._pending.clear()

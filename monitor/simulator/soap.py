@@ -85,6 +85,10 @@ NOT_AUTHORIZED = SoapFault("env:Sender", ("ter:NotAuthorized",), "Sender not Aut
 ACTION_NOT_SUPPORTED = SoapFault(
     "env:Receiver", ("ter:ActionNotSupported",), "Optional Action Not Implemented", 400
 )
+# What the `soap_fault` fault answers: the device accepted the call and failed it.
+ACTION_FAILED = SoapFault(
+    "env:Receiver", ("ter:Action", "ter:CriticalError"), "Critical error: action failed", 500
+)
 
 
 class SoapFaultError(Exception):

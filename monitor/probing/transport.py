@@ -1,0 +1,247 @@
+"""The ONVIF client's HTTP transport, held to the monitor's rules.
+
+onvif-zeep-async gives every ONVIF service its own zeep transport
+(`AsyncTransportProtocolErrorHandler`, built on aiohttp). As shipped it reads
+a whole answer into memory whatever its size, follows redirects, posts to
+whatever address the device advertised (unless `nat_override` rewrites it),
+re-sends the same signed envelope after a dropped connection, and hands
+zeep answers that zeep parses in recover mode, so that half an answer
+followed by junk reads as a valid, partly empty one.
+
+`DeviceClient` is the ONVIF client with every service's transport replaced by
+a `DeviceTransport`, which
+
+- posts only to the configured host and port, over plain HTTP, whatever
+  address the device advertised, and never follows a redirect: the monitor
+  never follows a device to an address it was not configured for;
+- refuses an answer longer than `MAX_ANSWER_BYTES` (by its Content-Length,
+  unread, or while streaming it) and closes that connection;
+- refuses, unparsed, an answer with a document type declaration (SOAP
+  forbids them; that is where entity bombs and external entities live), and
+  one that is not well-formed XML;
+- turns HTTP 401/403 into "credentials refused" and an HTTP error without a
+  SOAP body into a short description, instead of zeep's "Unknown fault";
+- does not re-send an envelope: see `onvif.call` for the retry that signs anew.
+
+Every refusal is a `StageFailure` with a short detail, so it reaches the
+probe result unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import httpx
+from aiohttp import ClientResponse
+from lxml import etree
+from onvif import ONVIFCamera
+from onvif.client import AsyncTransportProtocolErrorHandler, ONVIFService
+from onvif.zeep_aiohttp import AIOHTTPTransport
+from requests import Response
+from zeep.utils import get_version
+
+from monitor.probing.errors import StageFailure
+from monitor.probing.result import Reason
+
+# No ONVIF answer comes near this: a media profile takes about 3 KB, so even a
+# 64-channel NVR's GetProfiles stays well below 1 MiB.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+# The start of the root element: everything before it is the XML prolog.
+_ROOT_START = re.compile(rb"<[A-Za-z_:]")
+_DOCTYPE = re.compile(rb"<!doctype", re.IGNORECASE)
+
+
+def _strict_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
+
+
+def pinned_url(url: str, address: str) -> str:
+    """`url` with its scheme and host:port replaced by http://`address` (path and query kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(("http", address, parts.path or "/", parts.query, ""))
+
+
+async def read_limited(response: ClientResponse, limit: int) -> bytes | None:
+    """The body of `response`, or None as soon as it is known to be longer than `limit`.
+
+    A refused answer's connection is closed, never reused: the rest of the
+    body is never read.
+    """
+    if response.content_length is not None and response.content_length > limit:
+        response.close()
+        return None
+    body = bytearray()
+    while chunk := await response.content.readany():
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            return None
+    return bytes(body)
+
+
+def broken_off(exc: aiohttp.ClientPayloadError) -> str:
+    """Describe a body that ended early (aiohttp names the connection error in its text)."""
+    if "ConnectionResetError" in str(exc) or isinstance(exc.__cause__, ConnectionResetError):
+        return "the answer broke off before its end: the device reset the connection"
+    return "the answer broke off before its end: the device closed the connection"
+
+
+def check_xml(content: bytes) -> None:
+    """Refuse an answer that carries a DTD or is not well-formed XML (StageFailure)."""
+    root_at = _ROOT_START.search(content)
+    prolog = content[: root_at.start()] if root_at else content[:4096]
+    if _DOCTYPE.search(prolog):
+        raise StageFailure(
+            Reason.PROTOCOL_ERROR,
+            "the answer carries a document type declaration (XML entities); refused unparsed",
+        )
+    try:
+        root = etree.fromstring(content, _strict_parser())
+    except etree.XMLSyntaxError as exc:
+        message = str(exc.msg or exc).split(" (<string>")[0]
+        raise StageFailure(
+            Reason.PROTOCOL_ERROR, f"the answer is not well-formed XML: {message[:120]}"
+        ) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a UTF-16 document
+        raise StageFailure(
+            Reason.PROTOCOL_ERROR,
+            "the answer carries a document type declaration (XML entities); refused unparsed",
+        )
+
+
+def _is_xml(response: ClientResponse) -> bool:
+    return "xml" in (response.content_type or "").lower()
+
+
+def _is_html(response: ClientResponse) -> bool:
+    return "html" in (response.content_type or "").lower()
+
+
+def _looks_like_soap(content: bytes) -> bool:
+    """A SOAP envelope, whatever Content-Type the firmware put on it."""
+    return b"Envelope" in content[:1024]
+
+
+def check_answer(response: ClientResponse, content: bytes) -> None:
+    """What the device answered, judged before zeep sees it (StageFailure when refused)."""
+    status = response.status
+    if status in (401, 403):
+        raise StageFailure(
+            Reason.AUTH_FAILED, f"the device answered HTTP {status} {response.reason or ''}".strip()
+        )
+    if 300 <= status < 400:
+        location = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+        raise StageFailure(
+            Reason.PROTOCOL_ERROR,
+            f"HTTP {status}: the device redirects to {location[:80]}; not followed",
+        )
+    if not content or (
+        not _looks_like_soap(content)
+        and (not _is_xml(response) if status != 200 else _is_html(response))
+    ):
+        what = f"{len(content)} bytes of {response.content_type}" if content else "an empty body"
+        raise StageFailure(
+            Reason.PROTOCOL_ERROR,
+            f"HTTP {status} {response.reason or ''} with {what} instead of a SOAP answer",
+        )
+    check_xml(content)
+
+
+class DeviceTransport(AsyncTransportProtocolErrorHandler):
+    """A service's zeep transport that keeps to the configured address and to a size cap."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, address: str, max_bytes: int = MAX_ANSWER_BYTES
+    ) -> None:
+        super().__init__(session=session, verify_ssl=False)
+        self.address = address  # host:port the monitor was configured with
+        self.max_bytes = max_bytes
+
+    # The library's versions of these retry by re-sending the same signed
+    # envelope, which a device that did receive it refuses as a replay.
+    async def post(self, address: str, message: str, headers: dict[str, str]) -> httpx.Response:
+        return await AIOHTTPTransport.post(self, address, message, headers)
+
+    async def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> Response:
+        return await AIOHTTPTransport.post_xml(self, address, envelope, headers)
+
+    async def get(
+        self,
+        address: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        # WSDL documents come from the package, never from a device.
+        raise StageFailure(Reason.PROTOCOL_ERROR, "the client asked to fetch a document")
+
+    async def _post_internal(
+        self, address: str, message: str | bytes, headers: dict[str, str]
+    ) -> tuple[ClientResponse, bytes]:
+        headers = dict(headers or {})
+        headers.setdefault("User-Agent", f"Zeep/{get_version()}")
+        headers.setdefault("Content-Type", 'text/xml; charset="utf-8"')
+        data = message.encode("utf-8") if isinstance(message, str) else message
+        response = await self.session.post(
+            pinned_url(address, self.address),
+            data=data,
+            headers=headers,
+            allow_redirects=False,
+            timeout=self._client_timeout,
+        )
+        try:
+            content = await read_limited(response, self.max_bytes)
+        except aiohttp.ClientPayloadError as exc:
+            response.close()
+            raise StageFailure(Reason.PROTOCOL_ERROR, broken_off(exc)) from None
+        except BaseException:
+            response.close()
+            raise
+        if content is None:
+            size = response.content_length
+            raise StageFailure(
+                Reason.PROTOCOL_ERROR,
+                f"the answer is larger than {mib(self.max_bytes)}"
+                + (f" ({size} bytes announced)" if size is not None else "")
+                + "; refused without reading it all",
+            )
+        check_answer(response, content)
+        return response, content
+
+
+class DeviceClient(ONVIFCamera):
+    """The ONVIF client whose every service speaks through a `DeviceTransport`."""
+
+    async def create_onvif_service(
+        self,
+        name: str,
+        port_type: str | None = None,
+        read_timeout: int | None = None,
+        write_timeout: int | None = None,
+    ) -> ONVIFService:
+        service = await super().create_onvif_service(name, port_type, read_timeout, write_timeout)
+        if not isinstance(service.transport, DeviceTransport):
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            transport = DeviceTransport(service.transport.session, f"{host}:{self.port}")
+            service.transport = transport
+            for client in (service.zeep_client, service.zeep_client_authless):
+                if client is not None:
+                    client.transport = transport
+        return service
