@@ -24,6 +24,7 @@ Tianyan (校园天眼): coverage and health of a campus's video surveillance.
   tianyan run config.yaml           the monitoring service (metrics on 127.0.0.1:9847)
   tianyan run config.yaml --once    probe every camera once, store, exit
   tianyan coverage config.yaml      the rates and score from the stored state
+  tianyan availability config.yaml  availability and outages over a period (--period 7d)
   tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
   tianyan probe 10.20.1.11          diagnose one camera, stage by stage
   tianyan discover site-map.yaml    find ONVIF devices missing from the site map
@@ -45,6 +46,13 @@ def _load(config_path: str, database: str | None) -> tuple[ResolvedConfig, Loade
     except (ConfigError, SiteMapError) as exc:
         print(f"tianyan: {exc}", file=sys.stderr)
         return None
+    from monitor.history.maintenance import validate_against
+
+    problems = validate_against(config.maintenance, loaded.site_map)
+    if problems:
+        for problem in problems:
+            print(f"tianyan: {config.path}: {problem}", file=sys.stderr)
+        return None
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return config, loaded
@@ -60,7 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     listen = parse_listen(args.listen) if args.listen else config.listen
 
     async def main() -> int:
-        service = MonitorService(loaded, config.database_url, config.poll)
+        service = MonitorService(loaded, config.database_url, config.poll, config.maintenance)
         try:
             if args.once:
                 outcome = await service.once()
@@ -110,6 +118,45 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         sys.stdout.write(coverage_csv(report))
     else:
         print(coverage_table(report, color=sys.stdout.isatty()))
+    return EXIT_OK
+
+
+def _cmd_availability(args: argparse.Namespace) -> int:
+    import time
+
+    from monitor.history.periods import parse_period
+    from monitor.history.query import HistoryReader
+    from monitor.history.report import availability_csv, availability_table
+    from monitor.storage.store import Store
+
+    found = _load(args.config, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    now = time.time()
+    try:
+        start, end = parse_period(args.period, now)
+    except ValueError as exc:
+        print(f"tianyan: --period: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    store = Store.open(config.database_url)
+    try:
+        reader = HistoryReader(
+            store,
+            loaded.site_map,
+            config.maintenance,
+            poll_interval=config.poll.interval_seconds,
+            inside_monitor=False,
+        )
+        report = reader.report(start, end, now)
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(report.to_dict(with_outages=True), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(availability_csv(report))
+    else:
+        print(availability_table(report, loaded.site_map, cameras=args.cameras))
     return EXIT_OK
 
 
@@ -202,6 +249,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", metavar="URL")
     p.add_argument("--format", choices=("json", "csv", "table"), default="table")
     p.set_defaults(func=_cmd_coverage)
+
+    p = sub.add_parser(
+        "availability",
+        help="availability, outages and time to repair over a period",
+        description="Availability of every camera, key site, campus and the school over a "
+        "period, from the stored history: online seconds / monitored seconds, time the "
+        "monitor itself was down (unmonitored), maintenance windows shown apart, outages "
+        "with their cause and time to repair.",
+    )
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--database", metavar="URL")
+    p.add_argument(
+        "--period",
+        default="24h",
+        help="24h, 7d, 30d (the last that long), 2026-12-05 (a day), 2026-12 (a month), "
+        "or START/END (dates or ISO date-times); local time is Asia/Shanghai",
+    )
+    p.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    p.add_argument(
+        "--cameras",
+        action="store_true",
+        help="table: list every camera, not only those with outages",
+    )
+    p.set_defaults(func=_cmd_availability)
 
     p = sub.add_parser(
         "simulate",

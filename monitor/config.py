@@ -4,6 +4,8 @@
 site_map: campus/              # a file or a directory, relative to this file
 database: postgresql+psycopg://tianyan@db/tianyan   # default: tianyan.sqlite beside this file
 listen: 127.0.0.1:9847
+maintenance:                   # reported separately in availability (docs/availability.md)
+  - {name: 每周巡检, campus: north, every: weekly, weekday: sun, at: "02:00", duration: 2h}
 poll:
   interval_seconds: 60
   timeout_seconds: 10
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.history.maintenance import MaintenanceError, MaintenanceWindow, parse_maintenance
 
 DEFAULT_LISTEN = "127.0.0.1:9847"
 
@@ -46,6 +50,8 @@ class MonitorConfig(BaseModel):
     database: str | None = None
     listen: str = DEFAULT_LISTEN
     poll: PollSettings = PollSettings()
+    # Parsed by monitor.history.maintenance for its own, clearer messages.
+    maintenance: list[object] = []
 
     @field_validator("listen")
     @classmethod
@@ -68,6 +74,7 @@ class ResolvedConfig:
     database_url: str
     listen: tuple[str, int]
     poll: PollSettings
+    maintenance: tuple[MaintenanceWindow, ...] = ()
 
 
 def default_database_url(directory: Path) -> str:
@@ -101,10 +108,15 @@ def load_config(path: str | Path, database: str | None = None) -> ResolvedConfig
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None
+    try:
+        maintenance = parse_maintenance(config.maintenance)
+    except MaintenanceError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return ResolvedConfig(
         path=path,
         site_map_path=(directory / config.site_map),
         database_url=database or config.database or default_database_url(directory),
         listen=parse_listen(config.listen),
         poll=config.poll,
+        maintenance=maintenance,
     )

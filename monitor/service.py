@@ -8,12 +8,15 @@ import logging
 import resource
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from aiohttp import web
 
 from monitor.api.http import build_app, serve
 from monitor.config import PollSettings
+from monitor.history.availability import AvailabilityReport
+from monitor.history.maintenance import MaintenanceWindow
+from monitor.history.query import HistoryReader
 from monitor.logs import Progress
 from monitor.polling.poller import CycleOutcome, Poller
 from monitor.storage.store import Store
@@ -32,12 +35,49 @@ def raise_open_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+# Availability over 24 h / 7 d / 30 d changes slowly; recomputing it more
+# often than this would only cost CPU the probes need.
+AVAILABILITY_REFRESH_SECONDS = 300.0
+
+
 class MonitorService:
-    def __init__(self, loaded: LoadedSiteMap, database_url: str, poll: PollSettings) -> None:
+    def __init__(
+        self,
+        loaded: LoadedSiteMap,
+        database_url: str,
+        poll: PollSettings,
+        maintenance: Sequence[MaintenanceWindow] = (),
+    ) -> None:
         raise_open_file_limit()
         self.store = Store.open(database_url)
         self.poller = Poller(loaded, self.store, poll, progress=Progress())
+        self.history = HistoryReader(
+            self.store,
+            loaded.site_map,
+            maintenance,
+            poll_interval=poll.interval_seconds,
+            inside_monitor=True,
+        )
+        self.availability: Mapping[str, AvailabilityReport] = {}
+        self._refresh: asyncio.Task[None] | None = None
+        self._refreshed_at: float | None = None
         self.runner: web.AppRunner | None = None
+
+    async def refresh_availability(self) -> None:
+        try:
+            self.availability = await asyncio.to_thread(self.history.standard_windows)
+        except Exception:
+            log.exception("computing availability failed; the last figures stay exported")
+
+    def _refresh_when_due(self) -> None:
+        """After a cycle: recompute availability in the background if it is due."""
+        due = (
+            self._refreshed_at is None
+            or time.monotonic() - self._refreshed_at >= AVAILABILITY_REFRESH_SECONDS
+        )
+        if due and (self._refresh is None or self._refresh.done()):
+            self._refreshed_at = time.monotonic()
+            self._refresh = asyncio.create_task(self.refresh_availability())
 
     async def once(self) -> CycleOutcome:
         self.store.record_monitor_start(time.time())
@@ -47,7 +87,8 @@ class MonitorService:
             self.store.record_monitor_stop(time.time())
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
-        self.runner = await serve(build_app(lambda: self.poller.snapshot), host, port)
+        app = build_app(lambda: self.poller.snapshot, self.history, lambda: self.availability)
+        self.runner = await serve(app, host, port)
         return self.runner
 
     async def run(
@@ -65,9 +106,17 @@ class MonitorService:
         if self.runner is None:
             await self.start_http(host, port)
         self.store.record_monitor_start(time.time())
+
+        def after_cycle(outcome: CycleOutcome) -> None:
+            self._refresh_when_due()
+            if on_cycle is not None:
+                on_cycle(outcome)
+
         try:
-            await self.poller.run_forever(stop, on_cycle=on_cycle)
+            await self.poller.run_forever(stop, on_cycle=after_cycle)
         finally:
+            if self._refresh is not None:
+                await self._refresh
             self.store.record_monitor_stop(time.time())
 
     async def close(self) -> None:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from monitor.exporter.collector import SnapshotCollector
+from monitor.exporter.collector import AvailabilitySource, SnapshotCollector
+from monitor.history.availability import AvailabilityReport, mttr
+from monitor.history.periods import parse_period
+from monitor.history.query import HistoryReader
 from monitor.polling.snapshot import MonitorSnapshot
 from site_map.coverage import coverage_to_json
 
 SnapshotSource = Callable[[], MonitorSnapshot]
 SNAPSHOT: web.AppKey[SnapshotSource] = web.AppKey("snapshot")
+HISTORY: web.AppKey[HistoryReader | None] = web.AppKey("history")
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 
 _INDEX = """<!doctype html><meta charset="utf-8"><title>Tianyan 校园天眼</title>
@@ -22,6 +29,10 @@ _INDEX = """<!doctype html><meta charset="utf-8"><title>Tianyan 校园天眼</ti
 <li><a href="/metrics">/metrics</a> — Prometheus metrics</li>
 <li><a href="/api/coverage">/api/coverage</a> — coverage rates and score (JSON)</li>
 <li><a href="/api/cameras">/api/cameras</a> — camera states and last probes (JSON)</li>
+<li><a href="/api/availability?period=7d">/api/availability?period=7d</a> — availability
+of every camera, site, campus and the school (JSON)</li>
+<li><a href="/api/outages?period=7d">/api/outages?period=7d</a> — outages with cause and
+time to repair (JSON)</li>
 <li><a href="/-/healthy">/-/healthy</a> — liveness</li>
 </ul>
 """
@@ -79,15 +90,56 @@ async def _cameras(request: web.Request) -> web.Response:
     return web.json_response({"cameras": cameras_to_json(request.app[SNAPSHOT]())})
 
 
+def _period_report(request: web.Request) -> AvailabilityReport:
+    history = request.app[HISTORY]
+    if history is None:
+        raise web.HTTPNotFound(text="no history store behind this server")
+    now = time.time()
+    try:
+        start, end = parse_period(request.query.get("period", "24h"), now)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": str(exc)}), content_type="application/json"
+        ) from None
+    return history.report(start, end, now)
+
+
+async def _availability(request: web.Request) -> web.Response:
+    report = await asyncio.to_thread(_period_report, request)
+    with_outages = request.query.get("outages", "") in ("1", "true", "yes")
+    return web.json_response(report.to_dict(with_outages=with_outages))
+
+
+async def _outages(request: web.Request) -> web.Response:
+    report = await asyncio.to_thread(_period_report, request)
+    camera = request.query.get("camera")
+    outages = report.outages(camera) if camera else report.all_outages()
+    if request.query.get("ongoing", "") in ("1", "true", "yes"):
+        outages = [o for o in outages if o.ongoing]
+    return web.json_response(
+        {
+            "start": report.start,
+            "end": report.end,
+            "outages": [o.to_dict() for o in outages],
+            "mttr_seconds": mttr(outages),
+        }
+    )
+
+
 async def _index(request: web.Request) -> web.Response:
     return web.Response(text=_INDEX, content_type="text/html")
 
 
-def build_app(snapshot: Callable[[], MonitorSnapshot]) -> web.Application:
+def build_app(
+    snapshot: Callable[[], MonitorSnapshot],
+    history: HistoryReader | None = None,
+    availability: AvailabilitySource | None = None,
+) -> web.Application:
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(SnapshotCollector(snapshot))
+    registry.register(SnapshotCollector(snapshot, availability))
     app = web.Application()
     app[SNAPSHOT] = snapshot
+    app[HISTORY] = history
     app[REGISTRY] = registry
     app.router.add_get("/", _index)
     app.router.add_get("/metrics", _metrics)
@@ -95,6 +147,8 @@ def build_app(snapshot: Callable[[], MonitorSnapshot]) -> web.Application:
     app.router.add_get("/-/ready", _ready)
     app.router.add_get("/api/coverage", _coverage)
     app.router.add_get("/api/cameras", _cameras)
+    app.router.add_get("/api/availability", _availability)
+    app.router.add_get("/api/outages", _outages)
     return app
 
 

@@ -7,15 +7,17 @@ registering the collector costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.history.availability import AvailabilityReport
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.result import STAGE_ORDER, Stage
 from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
+from site_map.model import SiteMap
 from site_map.policy import categories_in_force
 
 KINDS = ("install", "online", "intact", "storage", "effective")
@@ -145,13 +147,89 @@ def _add_rates(family: GaugeMetricFamily, labels: list[str], rates: ScopeRates) 
             family.add_metric([kind, *labels], value)
 
 
+AvailabilitySource = Callable[[], Mapping[str, AvailabilityReport]]
+
+
+def _availability_families() -> dict[str, GaugeMetricFamily]:
+    specs: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        (
+            "tianyan_camera_availability_ratio",
+            "Online seconds / monitored seconds over the window (maintenance included).",
+            ("camera", "window"),
+        ),
+        (
+            "tianyan_site_availability_ratio",
+            "Availability of a key site's cameras over the window.",
+            ("site", "campus", "window"),
+        ),
+        (
+            "tianyan_campus_availability_ratio",
+            "Availability of a campus's cameras over the window.",
+            ("campus", "window"),
+        ),
+        (
+            "tianyan_school_availability_ratio",
+            "Availability of the school's cameras over the window.",
+            ("window",),
+        ),
+        (
+            "tianyan_school_availability_outside_maintenance_ratio",
+            "Availability of the school's cameras over the window, maintenance left out.",
+            ("window",),
+        ),
+        (
+            "tianyan_school_unmonitored_ratio",
+            "Share of camera-time over the window when the monitor itself was not running.",
+            ("window",),
+        ),
+    )
+    return {name: _gauge(name, doc, labels) for name, doc, labels in specs}
+
+
+def _add_availability(
+    f: dict[str, GaugeMetricFamily], reports: Mapping[str, AvailabilityReport], site_map: SiteMap
+) -> None:
+    sites = site_map.site_by_id()
+    for window, report in sorted(reports.items()):
+        for camera, figures in report.cameras.items():
+            if figures.ratio is not None:
+                f["tianyan_camera_availability_ratio"].add_metric([camera, window], figures.ratio)
+        for site_id, figures in report.sites.items():
+            site = sites.get(site_id)
+            if figures.ratio is not None and site is not None:
+                f["tianyan_site_availability_ratio"].add_metric(
+                    [site_id, site.campus, window], figures.ratio
+                )
+        for campus, figures in report.campuses.items():
+            if figures.ratio is not None:
+                f["tianyan_campus_availability_ratio"].add_metric([campus, window], figures.ratio)
+        school = report.school
+        if school.ratio is not None:
+            f["tianyan_school_availability_ratio"].add_metric([window], school.ratio)
+        if school.ratio_outside_maintenance is not None:
+            f["tianyan_school_availability_outside_maintenance_ratio"].add_metric(
+                [window], school.ratio_outside_maintenance
+            )
+        if school.period_seconds > 0:
+            f["tianyan_school_unmonitored_ratio"].add_metric(
+                [window], school.unmonitored_seconds / school.period_seconds
+            )
+
+
 class SnapshotCollector(Collector):
-    def __init__(self, snapshot: Callable[[], MonitorSnapshot]) -> None:
+    def __init__(
+        self,
+        snapshot: Callable[[], MonitorSnapshot],
+        availability: AvailabilitySource | None = None,
+    ) -> None:
         self._snapshot = snapshot
+        self._availability = availability
 
     def describe(self) -> Iterator[Metric]:
         yield from _families().values()
         yield from _counters().values()
+        if self._availability is not None:
+            yield from _availability_families().values()
 
     def collect(self) -> Iterator[Metric]:
         snap = self._snapshot()
@@ -258,3 +336,7 @@ class SnapshotCollector(Collector):
             )
         yield from f.values()
         yield from c.values()
+        if self._availability is not None:
+            a = _availability_families()
+            _add_availability(a, self._availability(), site_map)
+            yield from a.values()

@@ -331,6 +331,18 @@ def _state_row(state: CameraState, updated_at: datetime) -> dict[str, Any]:
     }
 
 
+def _transition(
+    camera: str, at: datetime, online: bool, stage: str | None, reason: str | None
+) -> Transition:
+    return Transition(
+        camera=camera,
+        at=to_seconds(at),
+        online=bool(online),
+        stage=Stage(stage) if stage else None,
+        reason=Reason(reason) if reason else None,
+    )
+
+
 class Store:
     """Persistent state of the monitor. Thread-safe; every method is one transaction."""
 
@@ -490,16 +502,23 @@ class Store:
             stmt = stmt.where(t.at < to_datetime(until))
         with self._reading("cannot read transitions") as conn:
             rows = conn.execute(stmt).all()
-        return [
-            Transition(
-                camera=cam,
-                at=to_seconds(at),
-                online=bool(online),
-                stage=Stage(stage) if stage else None,
-                reason=Reason(reason) if reason else None,
-            )
-            for cam, at, online, stage, reason in rows
-        ]
+        return [_transition(*row) for row in rows]
+
+    def transitions_for_period(self, start: float, until: float | None = None) -> list[Transition]:
+        """What a period's history needs: each camera's last transition before
+        `start` (its state when the period begins) and every transition in
+        `[start, until)`, ordered by time. Older history is not read.
+        """
+        t = state_transition.c
+        latest_before = select(func.max(t.id)).where(t.at < to_datetime(start)).group_by(t.camera)
+        columns = (t.camera, t.at, t.online, t.stage, t.reason)
+        in_period = t.at >= to_datetime(start)
+        if until is not None:
+            in_period = and_(in_period, t.at < to_datetime(until))
+        stmt = select(*columns).where(or_(t.id.in_(latest_before), in_period)).order_by(t.at, t.id)
+        with self._reading("cannot read transitions") as conn:
+            rows = conn.execute(stmt).all()
+        return [_transition(*row) for row in rows]
 
     def identity_changes(
         self, camera: str | None = None, since: float | None = None, until: float | None = None
