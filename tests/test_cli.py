@@ -82,3 +82,37 @@ def test_coverage_of_a_never_polled_campus_shows_nobody_online(tmp_path, capsys,
 
     school = json.loads(capsys.readouterr().out)["school"]
     assert school["online"] == 0.0 and school["install"] == pytest.approx(5 / 6)
+
+
+def test_maintenance_window_for_an_unknown_camera_is_refused(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    write_yaml(tmp_path / "site-map.yaml", small_campus([1, 2, 3, 4, 5, 6, 7, 8]))
+    config = write_yaml(
+        tmp_path / "config.yaml",
+        {
+            "site_map": "site-map.yaml",
+            "maintenance": [
+                {
+                    "name": "巡检",
+                    "cameras": ["cam-99"],
+                    "every": "daily",
+                    "at": "02:00",
+                    "duration": "1h",
+                }
+            ],
+        },
+    )
+    assert main(["run", str(config), "--once"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"tianyan: {config}: maintenance[0] '巡检': unknown camera 'cam-99'"
+    )
+
+
+def test_malformed_maintenance_window_is_a_config_error(tmp_path: Path):
+    config = write_yaml(
+        tmp_path / "config.yaml",
+        {"site_map": "x.yaml", "maintenance": [{"name": "x", "all": True, "start": "soon"}]},
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    assert str(error.value).startswith(f"{config}: maintenance[0] 'x':")

@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +32,12 @@ def get(url: str) -> tuple[int, str, str]:
         return exc.code, exc.headers["Content-Type"], exc.read().decode()
 
 
-@pytest.fixture
-def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory):
+    """One service for the whole module: the tests read, none of them changes it."""
+    tmp_path = tmp_path_factory.mktemp("service")
+    saved = os.environ.get(PASSWORD_ENV)
+    os.environ[PASSWORD_ENV] = PASSWORD
     data = small_campus()
     site_map = write_yaml(tmp_path / "site-map.yaml", data)
     faults = write_yaml(tmp_path / "faults.yaml", {"cam-4": "offline", "cam-5": "auth_fail"})
@@ -73,6 +75,10 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         finally:
             proc.terminate()
             output = proc.communicate(timeout=20)[0].decode()
+            if saved is None:
+                os.environ.pop(PASSWORD_ENV, None)
+            else:
+                os.environ[PASSWORD_ENV] = saved
             assert proc.returncode == 0, output
             assert PASSWORD not in output
 
@@ -130,3 +136,52 @@ def test_api_cameras(service):
         "auth_failed",
     )
     assert PASSWORD not in json.dumps(cameras)
+
+
+def test_api_availability_and_outages(service):
+    base, _ = service
+    status, _, body = get(f"{base}/api/availability?period=24h")
+    assert status == 200
+    report = json.loads(body)
+    school = report["school"]
+    # cam-4 (refused) and cam-5 (password) have been offline since their first probe.
+    assert school["cameras"] == 8 and school["cameras_with_outages"] == 2
+    assert 0 < school["ratio"] < 1
+    assert report["cameras"]["cam-1"]["ratio"] == 1.0
+    assert report["cameras"]["cam-4"]["ratio"] == 0.0
+    status, _, body = get(f"{base}/api/outages?period=7d&ongoing=1")
+    outages = json.loads(body)["outages"]
+    assert {(o["camera"], o["stage"], o["reason"]) for o in outages} == {
+        ("cam-4", "tcp", "unreachable"),
+        ("cam-5", "onvif", "auth_failed"),
+    }
+    assert all(o["end"] is None for o in outages)
+    status, _, body = get(f"{base}/api/availability?period=yesterday-ish")
+    assert status == 400 and "error" in json.loads(body)
+
+
+def test_availability_metrics_after_the_first_cycle(service):
+    base, _ = service
+    # Computed in the background once the first cycle is stored.
+    deadline = time.monotonic() + 20
+    while "tianyan_school_availability_ratio{" not in (text := get(f"{base}/metrics")[2]):
+        assert time.monotonic() < deadline, "availability never exported"
+        time.sleep(0.2)
+    for window in ("24h", "7d", "30d"):
+        assert f'tianyan_school_availability_ratio{{window="{window}"}}' in text
+    assert 'tianyan_camera_availability_ratio{camera="cam-4",window="24h"} 0.0' in text
+    assert 'tianyan_camera_availability_ratio{camera="cam-1",window="7d"} 1.0' in text
+
+
+def test_availability_command_reads_the_same_history(service, capsys):
+    _, config = service
+    capsys.readouterr()
+    assert main(["availability", str(config), "--period", "24h", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cameras"]["cam-4"]["ratio"] == 0.0
+    assert {o["camera"] for o in report["outages"]} == {"cam-4", "cam-5"}
+    assert main(["availability", str(config), "--period", "7d"]) == 0
+    table = capsys.readouterr().out
+    assert "Outages: 2" in table and "cam-5" in table and "onvif/auth_failed" in table
+    assert main(["availability", str(config), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("scope,id,cameras,ratio")

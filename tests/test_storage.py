@@ -712,3 +712,23 @@ def test_upgrade_from_0001_keeps_data(url: str) -> None:
         state = store.load_states()["cam-old"]
         assert state.online and state.device is not None
         assert state.device.serial == "DS2143-2023"
+
+
+def test_transitions_for_period_reads_the_state_at_the_start_and_the_period(store: Store) -> None:
+    transitions = [
+        Transition("cam-1", T0, True),
+        Transition("cam-1", T0 + 100, False, Stage.TCP, Reason.UNREACHABLE),
+        Transition("cam-1", T0 + 500, True),
+        Transition("cam-2", T0 + 50, True),
+        Transition("cam-3", T0 + 900, False, Stage.ONVIF, Reason.TIMEOUT),
+    ]
+    store.save_cycle(started_at=T0, finished_at=T0 + 1, states=[], transitions=transitions)
+    got = store.transitions_for_period(T0 + 200, T0 + 800)
+    # cam-1: its last change before the period (offline at +100) and the one inside;
+    # cam-2: its state since +50; cam-3: nothing before the end of the period.
+    assert [(t.camera, t.at - T0, t.online) for t in got] == [
+        ("cam-2", 50, True),
+        ("cam-1", 100, False),
+        ("cam-1", 500, True),
+    ]
+    assert [t.at - T0 for t in store.transitions_for_period(T0 + 200)] == [50, 100, 500, 900]
