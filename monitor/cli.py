@@ -163,7 +163,7 @@ def _cmd_availability(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from monitor.simulator.server import main_simulate
 
-    return main_simulate(args.site_map, args.faults)
+    return main_simulate(args.site_map, args.faults, discovery=args.discovery)
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
@@ -283,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("site_map", metavar="SITE_MAP")
     p.add_argument("--faults", metavar="FAULTS")
+    p.add_argument(
+        "--discovery",
+        action="store_true",
+        help="also answer WS-Discovery probes (UDP 3702 on every camera host)",
+    )
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser(

@@ -105,8 +105,10 @@ def campus(tmp_path: Path) -> dict[str, Any]:
         base_dir=tmp_path,
         faults={"cam-dorm": parse_fault("offline")},
         environ={PASSWORD_ENV: PASSWORD},
+        discovery=True,
     )
     udp_port = free_udp_port(HOSTS["gate"])
+    assert simulator.discovery is not None
     simulator.discovery.port = udp_port
     path = write_yaml(tmp_path / "site-map.yaml", site_map_data(registered, [nvr]))
     probed = [f"{host}:{udp_port}" for key, host in HOSTS.items() if key != "far"]
@@ -358,7 +360,9 @@ def test_everything_registered_and_answering_exits_0(tmp_path, capsys, monkeypat
         SiteMap.model_validate(site_map_data(cameras)),
         base_dir=tmp_path,
         environ={PASSWORD_ENV: PASSWORD},
+        discovery=True,
     )
+    assert simulator.discovery is not None
     simulator.discovery.port = udp = free_udp_port(host)
     path = write_yaml(tmp_path / "map.yaml", site_map_data(cameras))
     with serving_in_thread(simulator):

@@ -71,7 +71,6 @@ def devices() -> Iterator[dict[str, str]]:
     simulator = build_simulator(
         site_map, base_dir=".", faults=faults, environ={PASSWORD_ENV: PASSWORD}
     )
-    simulator.discovery.port = free_udp_port()  # not needed here; keep 3702 alone
     with serving_in_thread(simulator):
         yield {name: f"127.0.0.1:{port}" for name, port in ports.items()}
 

@@ -80,7 +80,9 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
     config = load_config(config_path)
     loaded = load_site_map(config.site_map_path)
     faults = load_faults(directory / "faults.yaml", loaded.site_map)
-    simulator = build_simulator(loaded.site_map, base_dir=loaded.base_dir, faults=faults)
+    simulator = build_simulator(
+        loaded.site_map, base_dir=loaded.base_dir, faults=faults, discovery=True
+    )
     await simulator.start()
     service = MonitorService(loaded, config.database_url, config.poll)
     stop = asyncio.Event()

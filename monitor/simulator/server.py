@@ -76,7 +76,11 @@ class Simulator:
     """Serves `devices` (by camera id) until stopped. Use from one event loop."""
 
     def __init__(
-        self, devices: Mapping[str, SimulatedDevice], *, renderer: SnapshotRenderer | None = None
+        self,
+        devices: Mapping[str, SimulatedDevice],
+        *,
+        renderer: SnapshotRenderer | None = None,
+        discovery: bool = False,
     ) -> None:
         self._devices: dict[str, SimulatedDevice] = dict(devices)
         self.devices: Mapping[str, SimulatedDevice] = MappingProxyType(self._devices)
@@ -91,7 +95,10 @@ class Simulator:
         # task always runs to its end and then checks whether it is still wanted.
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._running = False
-        self.discovery = DiscoveryResponder(self.devices)  # WS-Discovery, UDP 3702 per host
+        # WS-Discovery answers cost one UDP socket per camera host: on only when asked.
+        self.discovery: DiscoveryResponder | None = (
+            DiscoveryResponder(self.devices) if discovery else None
+        )
 
     @property
     def running(self) -> bool:
@@ -109,7 +116,8 @@ class Simulator:
         """Listen on every device's address (except offline ones). Takes seconds for 10k."""
         if self._running:
             return
-        needed = len(self._devices) + SPARE_FILES
+        hosts = len({d.host for d in self._devices.values()}) if self.discovery else 0
+        needed = len(self._devices) + hosts + SPARE_FILES
         limit = raise_open_file_limit(needed)
         if limit != resource.RLIM_INFINITY and limit < needed:
             raise SimulatorStartError(
@@ -126,7 +134,8 @@ class Simulator:
                 if device.fault.offline or cid in self._servers or cid in self._pending:
                     continue
                 await self._serve(device, self._bind(device))
-            self.discovery.start()
+            if self.discovery is not None:
+                self.discovery.start()
         except BaseException:
             await self.stop()
             raise
@@ -136,7 +145,8 @@ class Simulator:
         if not self._running:
             return
         self._running = False
-        self.discovery.stop()
+        if self.discovery is not None:
+            self.discovery.stop()
         # Pending listeners see that the simulator stopped and close themselves.
         await asyncio.gather(*self._pending.values(), return_exceptions=True)
         self._pending.clear()
@@ -248,8 +258,10 @@ def build_simulator(
     base_dir: Path,
     faults: Mapping[str, Fault] | None = None,
     environ: Mapping[str, str] | None = None,
+    discovery: bool = False,
 ) -> Simulator:
-    """A simulator for every camera of `site_map` (not started).
+    """A simulator for every camera of `site_map` (not started); `discovery` also
+    answers WS-Discovery probes on UDP 3702 of every camera host.
 
     Raises `SimulatorRefused` for a camera host outside 127.0.0.0/8 or two
     cameras on one address, `FaultError` for a fault on an unknown device, and
@@ -295,7 +307,7 @@ def build_simulator(
             scene=scene_for(category, camera.id),
             fault=faults.get(camera.id, HEALTHY),
         )
-    return Simulator(devices)
+    return Simulator(devices, discovery=discovery)
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -363,7 +375,7 @@ async def _run(simulator: Simulator, site_map: SiteMap, faults: Mapping[str, Fau
     return 0
 
 
-def main_simulate(site_map_path: str, faults_path: str | None) -> int:
+def main_simulate(site_map_path: str, faults_path: str | None, discovery: bool = False) -> int:
     """``tianyan simulate SITE_MAP [--faults FAULTS]``: serve until SIGINT/SIGTERM.
 
     Returns 0 after a clean stop, 2 for a bad site map, faults file, refused
@@ -380,7 +392,11 @@ def main_simulate(site_map_path: str, faults_path: str | None) -> int:
     try:
         faults = load_faults(faults_path, site_map)
         simulator = build_simulator(
-            site_map, base_dir=Path(loaded.base_dir), faults=faults, environ=loaded.environ
+            site_map,
+            base_dir=Path(loaded.base_dir),
+            faults=faults,
+            environ=loaded.environ,
+            discovery=discovery,
         )
     except (FaultError, SimulatorRefused, CredentialError) as exc:
         print(f"error: {exc}", file=sys.stderr)
