@@ -22,6 +22,7 @@ from onvif.settings import DEFAULT_SETTINGS
 from zeep import exceptions as zeep_errors
 from zeep.loader import parse_xml
 
+from monitor.probing import answers
 from monitor.probing import onvif as onvif_prober
 from monitor.probing.camera import probe_camera
 from monitor.probing.errors import StageFailure
@@ -298,11 +299,17 @@ async def test_foreign_xaddr_is_not_followed() -> None:
                 target.host, target.port, target.username, target.password, nat_override=False
             )
             try:
-                await client.update_xaddrs()
-                assert all("127.0.0.2" in xaddr for xaddr in client.xaddrs.values())
+                devicemgmt = await client.create_devicemgmt_service()
+                advertised = answers.service_addresses(
+                    await devicemgmt.GetServices({"IncludeCapability": False})
+                )
+                assert all("127.0.0.2" in xaddr for xaddr in advertised.values())
+                client.xaddrs.update(advertised)  # taken as advertised, unrewritten
                 media = await client.create_media_service()
-                assert len(await media.GetProfiles()) == 2
-                foreign_snapshot = await client.get_snapshot_uri("Profile_1")
+                assert answers.first_profile_token(await media.GetProfiles()) == "Profile_1"
+                foreign_snapshot = answers.snapshot_uri(
+                    await media.GetSnapshotUri({"ProfileToken": "Profile_1"})
+                )
             finally:
                 await client.close()
             assert foreign_snapshot.startswith(f"http://127.0.0.2:{foreign_port}/")

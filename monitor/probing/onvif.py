@@ -16,13 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
+import zeep.exceptions
 from onvif import ONVIFCamera
 from onvif import client as onvif_client
 from onvif.definition import SERVICES
+from onvif.util import normalize_url
 
+from monitor.probing import answers
 from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure, describe, is_not_authorized
 from monitor.probing.result import DeviceIdentity, Reason
@@ -78,24 +81,6 @@ def _set_clock_shift(camera: ONVIFCamera, offset: float | None) -> None:
             wsse.dt_diff = shift
 
 
-def _device_clock(answer: Any) -> dt.datetime | None:
-    utc = getattr(answer, "UTCDateTime", None)
-    if utc is None or utc.Date is None or utc.Time is None:
-        return None
-    try:
-        return dt.datetime(
-            utc.Date.Year,
-            utc.Date.Month,
-            utc.Date.Day,
-            utc.Time.Hour,
-            utc.Time.Minute,
-            utc.Time.Second,
-            tzinfo=dt.UTC,
-        )
-    except (TypeError, ValueError):
-        return None
-
-
 # A kept-alive connection the device closed just as a request went out.
 _DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
 
@@ -118,7 +103,7 @@ async def _measure_clock_offset(camera: ONVIFCamera) -> float | None:
     devicemgmt = await camera.create_devicemgmt_service()
     sent = time.time()
     try:
-        answer = await call(devicemgmt.authless_GetSystemDateAndTime)
+        device_time = answers.device_clock(await call(devicemgmt.authless_GetSystemDateAndTime))
     except Exception as exc:
         if not is_not_authorized(exc):
             raise
@@ -126,7 +111,7 @@ async def _measure_clock_offset(camera: ONVIFCamera) -> float | None:
         # still unknown, the token carries the monitor's time.
         sent = time.time()
         try:
-            answer = await call(devicemgmt.GetSystemDateAndTime)
+            device_time = answers.device_clock(await call(devicemgmt.GetSystemDateAndTime))
         except Exception as signed:
             if not is_not_authorized(signed):
                 raise
@@ -134,31 +119,16 @@ async def _measure_clock_offset(camera: ONVIFCamera) -> float | None:
                 Reason.AUTH_FAILED, f"credentials refused: {describe(signed)}"
             ) from None
     received = time.time()
-    device_time = _device_clock(answer)
     if device_time is None:
         return None
     # The device reports whole seconds; compare with the midpoint of the exchange.
     return device_time.timestamp() - (sent + received) / 2
 
 
-def _identity(info: Any) -> DeviceIdentity:
-    def text(name: str) -> str:
-        value = getattr(info, name, None)
-        return str(value).strip() if value is not None else ""
-
-    return DeviceIdentity(
-        manufacturer=text("Manufacturer"),
-        model=text("Model"),
-        firmware=text("FirmwareVersion"),
-        serial=text("SerialNumber"),
-        hardware=text("HardwareId"),
-    )
-
-
 async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> DeviceIdentity:
     devicemgmt = await camera.create_devicemgmt_service()
     try:
-        return _identity(await call(devicemgmt.GetDeviceInformation))
+        return answers.device_identity(await call(devicemgmt.GetDeviceInformation))
     except Exception as exc:
         if not is_not_authorized(exc):
             raise
@@ -170,7 +140,7 @@ async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> 
     # UTC; an unshifted token is the only one such a device accepts.
     _set_clock_shift(camera, None)
     try:
-        return _identity(await call(devicemgmt.GetDeviceInformation))
+        return answers.device_identity(await call(devicemgmt.GetDeviceInformation))
     except Exception as exc:
         _set_clock_shift(camera, offset)
         if not is_not_authorized(exc):
@@ -182,18 +152,38 @@ async def _authenticated_identity(camera: ONVIFCamera, offset: float | None) -> 
         ) from None
 
 
+async def _service_addresses(camera: ONVIFCamera) -> dict[str, str]:
+    """Where the device's services are: GetServices, or GetCapabilities on older firmware."""
+    devicemgmt = await camera.create_devicemgmt_service()
+    try:
+        found = answers.service_addresses(
+            await call(lambda: devicemgmt.GetServices({"IncludeCapability": False}))
+        )
+    except zeep.exceptions.Fault:
+        found = {}
+    if answers.MEDIA_NAMESPACE not in found:
+        found.update(
+            answers.capability_addresses(
+                await call(lambda: devicemgmt.GetCapabilities({"Category": "All"}))
+            )
+        )
+    return found
+
+
 async def _discover_media(session: DeviceSession, camera: ONVIFCamera) -> None:
     if not session.xaddrs_known:
-        shift = camera.dt_diff  # update_xaddrs() forgets it
-        await call(camera.update_xaddrs)
-        _set_clock_shift(camera, shift.total_seconds() if shift is not None else None)
+        for namespace, xaddr in (await _service_addresses(camera)).items():
+            # Only the path is used: requests go to the configured host and port.
+            camera.xaddrs[namespace] = camera.rewrite_url(normalize_url(xaddr))
+        if answers.MEDIA_NAMESPACE not in camera.xaddrs:
+            raise StageFailure(Reason.NO_VIDEO, "the device lists no media service")
         session.xaddrs_known = True
     if session.profile_token is None:
         media = await camera.create_media_service()
-        profiles = await call(media.GetProfiles)
-        if not profiles:
+        token = answers.first_profile_token(await call(media.GetProfiles))
+        if token is None:
             raise StageFailure(Reason.NO_VIDEO, "the device has no media profile")
-        session.profile_token = str(profiles[0].token)
+        session.profile_token = token
 
 
 async def probe(session: DeviceSession, work: ProbeWork, deadline: Deadline) -> None:

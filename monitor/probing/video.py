@@ -12,7 +12,10 @@ from __future__ import annotations
 import aiohttp
 import cv2
 import numpy as np
+import zeep.exceptions
+from onvif.util import normalize_url
 
+from monitor.probing import answers
 from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure, describe
 from monitor.probing.onvif import call
@@ -29,11 +32,18 @@ async def _snapshot_uri(session: DeviceSession) -> str:
         if camera is None or token is None:
             raise StageFailure(Reason.NO_VIDEO, "no media profile known for this device")
         try:
-            uri = await call(lambda: camera.get_snapshot_uri(token))
+            media = await camera.create_media_service()
+            answer = await call(lambda: media.GetSnapshotUri({"ProfileToken": token}))
+            given = answers.snapshot_uri(answer)
         except StageFailure as failure:
             raise StageFailure(
                 Reason.NO_VIDEO, f"GetSnapshotUri failed: {failure.detail}"
             ) from None
+        except zeep.exceptions.Fault as fault:
+            raise StageFailure(
+                Reason.NO_VIDEO, f"GetSnapshotUri refused: {describe(fault)}"
+            ) from None
+        uri = camera.rewrite_url(normalize_url(given)) if given else None
         if not uri:
             raise StageFailure(Reason.NO_VIDEO, "the device gives no snapshot URI")
         session.snapshot_uri = uri
