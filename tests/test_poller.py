@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -136,4 +137,40 @@ async def test_a_swapped_device_is_an_identity_change(tmp_path: Path):
         assert poller.snapshot.identity_changes[("cam-1", "serial")] == 1
     finally:
         await poller.close()
+        store.close()
+
+
+async def test_a_monitor_restart_is_unmonitored_time_not_an_outage(campus):
+    """Stop the monitor for a while, start it again: the gap is reported, nothing else."""
+    import time
+
+    from monitor.history.query import HistoryReader
+
+    loaded, _, url = campus
+    store = Store.open(url)
+    try:
+        first = Poller(loaded, store, PollSettings(timeout_seconds=2))
+        began = time.time()
+        store.record_monitor_start(began)
+        await first.run_cycle()
+        store.record_monitor_stop(time.time())
+        await first.close()
+        stopped = time.time()
+        await asyncio.sleep(1.0)  # the monitor is down
+        second = Poller(loaded, store, PollSettings(timeout_seconds=2))
+        store.record_monitor_start(time.time())
+        await second.run_cycle()
+        await second.close()
+        now = time.time()
+        reader = HistoryReader(store, loaded.site_map, (), poll_interval=60, inside_monitor=True)
+        report = reader.report(began, now, now)
+        healthy = report.cameras["cam-1"]
+        assert healthy.outages == 0 and healthy.ratio == 1.0
+        assert healthy.unmonitored_seconds >= 0.9  # at least the second it was down
+        assert healthy.unmonitored_seconds < now - stopped + 0.5
+        down = report.cameras["cam-4"]  # offline since its first probe, across the restart
+        assert down.outages == 1 and down.ratio == 0.0
+        [outage] = report.outages("cam-4")
+        assert outage.end is None and outage.unmonitored_seconds >= 0.9
+    finally:
         store.close()
