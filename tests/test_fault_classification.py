@@ -228,7 +228,7 @@ async def test_flood_snapshot_is_video_fault_without_buffering_it(kind: str) -> 
     async with camera({"flood_snapshot": kind}) as (_, session):
         result, peak = await measured(session)
     assert outcome(result) == ("video", "video_fault")
-    assert "snapshot larger than 16 MiB" in detail(result)
+    assert "snapshot is larger than 16 MiB" in detail(result)
     assert peak < MAX_SNAPSHOT_BYTES + 4 * MIB, f"peak {peak / MIB:.1f} MiB"
 
 

@@ -34,6 +34,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from monitor.safe_xml import safe_parser
+
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 WSD = "http://schemas.xmlsoap.org/ws/2005/04/discovery"
@@ -155,16 +157,7 @@ def probe_matches_message(
 
 
 # -- parsing messages ------------------------------------------------------------------------
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    huge_tree=False,
-    load_dtd=False,
-    dtd_validation=False,
-    remove_comments=True,
-    remove_pis=True,
-    collect_ids=False,
-)
+_PARSER = safe_parser()
 
 
 def _envelope(data: bytes) -> tuple[etree._Element, etree._Element] | None:

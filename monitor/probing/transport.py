@@ -54,6 +54,7 @@ from zeep.utils import get_version
 
 from monitor.probing.errors import StageFailure
 from monitor.probing.result import Reason
+from monitor.safe_xml import safe_parser
 
 # No ONVIF answer comes near this: a media profile takes about 3 KB, so even a
 # 64-channel NVR's GetProfiles stays well below 1 MiB.
@@ -66,17 +67,12 @@ _ROOT_START = re.compile(rb"<[A-Za-z_:]")
 _DOCTYPE = re.compile(rb"<!doctype", re.IGNORECASE)
 
 
-def _strict_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-    )
+_strict_parser = safe_parser
+
+
+def too_large(what: str, limit: int, announced: int | None) -> str:
+    size = f" ({announced} bytes announced)" if announced is not None else ""
+    return f"{what} is larger than {mib(limit)}{size}; refused without reading it all"
 
 
 def mib(size: int) -> str:
@@ -227,12 +223,9 @@ class DeviceTransport(AsyncTransportProtocolErrorHandler):
             response.close()
             raise
         if content is None:
-            size = response.content_length
             raise StageFailure(
                 Reason.PROTOCOL_ERROR,
-                f"the answer is larger than {mib(self.max_bytes)}"
-                + (f" ({size} bytes announced)" if size is not None else "")
-                + "; refused without reading it all",
+                too_large("the answer", self.max_bytes, response.content_length),
             )
         check_answer(response, content)
         return response, content

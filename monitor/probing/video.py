@@ -21,7 +21,7 @@ from monitor.probing.errors import StageFailure, describe
 from monitor.probing.onvif import call
 from monitor.probing.result import Reason
 from monitor.probing.target import DeviceSession, ProbeWork
-from monitor.probing.transport import mib, pinned_url, read_limited
+from monitor.probing.transport import pinned_url, read_limited, too_large
 
 MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
 
@@ -79,12 +79,9 @@ async def _fetch(session: DeviceSession, uri: str, deadline: Deadline) -> bytes:
                 raise StageFailure(Reason.NO_VIDEO, f"snapshot answered HTTP {response.status}")
             body = await read_limited(response, MAX_SNAPSHOT_BYTES)
             if body is None:
-                size = response.content_length
                 raise StageFailure(
                     Reason.VIDEO_FAULT,
-                    f"snapshot larger than {mib(MAX_SNAPSHOT_BYTES)}"
-                    + (f" ({size} bytes announced)" if size is not None else "")
-                    + "; refused without reading it all",
+                    too_large("the snapshot", MAX_SNAPSHOT_BYTES, response.content_length),
                 )
             return body
     except StageFailure:

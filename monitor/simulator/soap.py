@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from monitor.safe_xml import safe_parser
+
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -138,17 +140,7 @@ class SoapRequest:
         return None
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-    )
+_parser = safe_parser
 
 
 _PARSER = _parser()
