@@ -29,6 +29,7 @@ TABLES = {
     "camera_state",
     "state_transition",
     "device_event",
+    "camera_reference",
     "poll_cycle",
     "monitor_run",
     "alembic_version",
@@ -198,7 +199,7 @@ def test_open_creates_schema_through_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) >= TABLES
         heads = MigrationContext.configure(conn).get_current_heads()
-    assert set(heads) == set(script.get_heads()) == {"0002"}
+    assert set(heads) == set(script.get_heads()) == {"0003"}
 
 
 def test_alembic_head_matches_models(store: Store) -> None:
@@ -226,7 +227,7 @@ def test_rerunning_migrations_is_a_no_op(url: str) -> None:
             command.upgrade(config, "head")
         with second.engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
         assert len(second.load_states()) == 4
 
 
@@ -732,3 +733,21 @@ def test_transitions_for_period_reads_the_state_at_the_start_and_the_period(stor
         ("cam-1", 500, True),
     ]
     assert [t.at - T0 for t in store.transitions_for_period(T0 + 200)] == [50, 100, 500, 900]
+
+
+def test_reference_views(store: Store) -> None:
+    from monitor.storage import Reference
+
+    first = Reference("cam-1", T0, T0, "first", 2, 3, bytes(range(6)))
+    assert store.save_reference(first)
+    accepted = Reference("cam-1", T0 + 50, T0 + 60, "accepted", 2, 3, b"\xff" * 6)
+    assert store.save_reference(accepted)
+    # A later first good frame never overwrites a view an operator accepted.
+    assert not store.save_reference(
+        Reference("cam-1", T0 + 70, T0 + 70, "first", 2, 3, bytes(6)), replace=False
+    )
+    assert store.references() == {"cam-1": accepted}
+    assert store.references(changed_since=T0 + 60) == {}
+    assert store.references(changed_since=T0 + 59) == {"cam-1": accepted}
+    assert store.delete_reference("cam-1") and not store.delete_reference("cam-1")
+    assert store.references() == {}

@@ -17,7 +17,11 @@ from site_map.model import SiteMap
 
 def camera_health(states: Mapping[str, CameraState]) -> dict[str, CameraHealth]:
     return {
-        camera: CameraHealth(online=state.online, intact=state.intact)
+        camera: CameraHealth(
+            online=state.online,
+            intact=state.intact,
+            shifted=bool(state.last_probe and state.last_probe.shifted),
+        )
         for camera, state in states.items()
     }
 

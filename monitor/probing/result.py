@@ -17,6 +17,9 @@ class Stage(StrEnum):
 
 STAGE_ORDER: tuple[Stage, ...] = (Stage.TCP, Stage.ONVIF, Stage.VIDEO, Stage.QUALITY)
 
+# The image fault that leaves a camera intact but not covering its site.
+SHIFTED = "shifted"
+
 
 class Reason(StrEnum):
     """Why a stage failed (the design's closed set)."""
@@ -123,8 +126,19 @@ class ProbeResult:
 
     @property
     def video_ok(self) -> bool:
-        return (
-            self.passed(Stage.VIDEO)
-            and not self.image_faults
-            and (self.stage(Stage.QUALITY) is None or self.passed(Stage.QUALITY))
-        )
+        """Video fetched and no image fault, a moved view apart.
+
+        A camera whose view was knocked away still works (it is intact
+        equipment); it just no longer watches its site, which the effective
+        coverage counts (see `shifted`).
+        """
+        if not self.passed(Stage.VIDEO):
+            return False
+        if any(fault != SHIFTED for fault in self.image_faults):
+            return False
+        quality = self.stage(Stage.QUALITY)
+        return quality is None or quality.ok or self.shifted
+
+    @property
+    def shifted(self) -> bool:
+        return SHIFTED in self.image_faults

@@ -6,9 +6,17 @@ See docs/storage.md for what is stored and how to migrate.
 from monitor.storage.store import (
     CycleRecord,
     MonitorRun,
+    Reference,
     StorageError,
     Store,
     default_sqlite_url,
 )
 
-__all__ = ["CycleRecord", "MonitorRun", "StorageError", "Store", "default_sqlite_url"]
+__all__ = [
+    "CycleRecord",
+    "MonitorRun",
+    "Reference",
+    "StorageError",
+    "Store",
+    "default_sqlite_url",
+]

@@ -56,6 +56,7 @@ from monitor.probing.result import Reason, Stage
 from monitor.state import CameraState, IdentityChange, Transition
 from monitor.storage.codec import decode_device, decode_probe, encode_probe
 from monitor.storage.tables import (
+    camera_reference,
     camera_state,
     device_event,
     monitor_run,
@@ -87,6 +88,19 @@ class CycleRecord:
     online: int
     failed: int
     intact: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A camera's reference view: grayscale pixels of the frame signature."""
+
+    camera: str
+    taken_at: float
+    updated_at: float
+    origin: str  # "first" or "accepted"
+    height: int
+    width: int
+    pixels: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,6 +569,56 @@ class Store:
             {(cam, field): int(n) for cam, field, n in changes},
             {cam: int(n) for cam, n in transitions},
         )
+
+    def save_reference(self, reference: Reference, *, replace: bool = True) -> bool:
+        """Store a camera's reference view; returns whether it was written.
+
+        With `replace=False` an existing view is kept: a first good frame must
+        never overwrite a view an operator accepted.
+        """
+        row = {
+            "camera": reference.camera,
+            "taken_at": to_datetime(reference.taken_at),
+            "updated_at": to_datetime(reference.updated_at),
+            "origin": reference.origin,
+            "height": reference.height,
+            "width": reference.width,
+            "pixels": reference.pixels,
+        }
+        r = camera_reference.c
+        with self._writing("cannot save reference view") as conn:
+            present = conn.execute(select(r.camera).where(r.camera == reference.camera)).first()
+            if present and not replace:
+                return False
+            _upsert(conn, camera_reference, [row], "camera")
+        return True
+
+    def references(self, changed_since: float | None = None) -> dict[str, Reference]:
+        """Reference views: all, or those changed since a time (a running monitor's reload)."""
+        r = camera_reference.c
+        stmt = select(r.camera, r.taken_at, r.updated_at, r.origin, r.height, r.width, r.pixels)
+        if changed_since is not None:
+            stmt = stmt.where(r.updated_at > to_datetime(changed_since))
+        with self._reading("cannot read reference views") as conn:
+            rows = conn.execute(stmt).all()
+        return {
+            camera: Reference(
+                camera,
+                to_seconds(taken),
+                to_seconds(updated),
+                origin,
+                int(height),
+                int(width),
+                bytes(pixels),
+            )
+            for camera, taken, updated, origin, height, width, pixels in rows
+        }
+
+    def delete_reference(self, camera: str) -> bool:
+        r = camera_reference.c
+        with self._writing("cannot delete reference view") as conn:
+            result = conn.execute(delete(camera_reference).where(r.camera == camera))
+        return bool(result.rowcount)
 
     def last_cycle(self) -> CycleRecord | None:
         """The most recently finished poll cycle, or None before the first one."""

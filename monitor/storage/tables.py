@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, DateTime, Index, Integer, LargeBinary, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint and index names, so migrations can refer to them.
@@ -91,6 +91,24 @@ class DeviceEventRow(Base):
     new: Mapped[str]
 
 
+class CameraReferenceRow(Base):
+    """The view each camera should show: the signature its `shifted` check compares with."""
+
+    __tablename__ = "camera_reference"
+    __table_args__ = (Index("ix_camera_reference_updated_at", "updated_at"),)
+
+    camera: Mapped[str] = mapped_column(primary_key=True)
+    # When the frame was taken, and when this row last changed (for reloads).
+    taken_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # "first" (the first good frame) or "accepted" (an operator accepted a new view).
+    origin: Mapped[str]
+    height: Mapped[int]
+    width: Mapped[int]
+    # Grayscale pixels, row-major, height × width bytes.
+    pixels: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class PollCycleRow(Base):
     """One completed poll cycle over all cameras, with its counts."""
 
@@ -127,4 +145,5 @@ camera_state: Table = CameraStateRow.__table__  # type: ignore[assignment]
 state_transition: Table = StateTransitionRow.__table__  # type: ignore[assignment]
 poll_cycle: Table = PollCycleRow.__table__  # type: ignore[assignment]
 device_event: Table = DeviceEventRow.__table__  # type: ignore[assignment]
+camera_reference: Table = CameraReferenceRow.__table__  # type: ignore[assignment]
 monitor_run: Table = MonitorRunRow.__table__  # type: ignore[assignment]
