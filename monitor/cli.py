@@ -26,7 +26,9 @@ Tianyan (校园天眼): coverage and health of a campus's video surveillance.
   tianyan coverage config.yaml      the rates and score from the stored state
   tianyan availability config.yaml  availability and outages over a period (--period 7d)
   tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
+  tianyan reference accept CAM --config config.yaml   the camera's current view is right
   tianyan probe 10.20.1.11          diagnose one camera, stage by stage
+  tianyan diagnose frame.jpg        image faults of one frame (JSON)
   tianyan discover site-map.yaml    find ONVIF devices missing from the site map
 """
 
@@ -68,7 +70,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     listen = parse_listen(args.listen) if args.listen else config.listen
 
     async def main() -> int:
-        service = MonitorService(loaded, config.database_url, config.poll, config.maintenance)
+        service = MonitorService(
+            loaded, config.database_url, config.poll, config.maintenance, config.quality
+        )
         try:
             if args.once:
                 outcome = await service.once()
@@ -160,10 +164,34 @@ def _cmd_availability(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_reference(args: argparse.Namespace) -> int:
+    import os
+
+    from monitor.technician.reference_command import run_reference
+
+    config_path = args.config or os.environ.get("TIANYAN_CONFIG")
+    if not config_path:
+        print("tianyan: reference needs --config CONFIG (or TIANYAN_CONFIG)", file=sys.stderr)
+        return EXIT_USAGE
+    found = _load(config_path, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    return run_reference(args.action, args.camera, config, loaded)
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from monitor.simulator.server import main_simulate
 
     return main_simulate(args.site_map, args.faults, discovery=args.discovery)
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from monitor.quality.diagnose_command import run_diagnose
+
+    return run_diagnose(
+        args.image, reference=args.reference, previous=args.previous, out=sys.stdout, err=sys.stderr
+    )
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
@@ -275,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_availability)
 
     p = sub.add_parser(
+        "reference",
+        help="accept, show or clear a camera's reference view (for the shifted check)",
+        description="A camera's reference view is what each frame is compared with to find a "
+        "camera knocked or turned away ('shifted'). The first clean frame becomes it; after an "
+        "intended change, 'accept' probes the camera now and makes its current view the "
+        "reference; 'clear' lets the next clean frame become it. A running monitor picks the "
+        "change up at the end of its next cycle.",
+    )
+    p.add_argument("action", choices=("accept", "show", "clear"))
+    p.add_argument("camera", metavar="CAMERA")
+    p.add_argument("--config", metavar="CONFIG", help="the monitor's config (or TIANYAN_CONFIG)")
+    p.add_argument("--database", metavar="URL")
+    p.set_defaults(func=_cmd_reference)
+
+    p = sub.add_parser(
         "simulate",
         help="serve a site map's cameras as simulated ONVIF devices",
         description="Serve every camera of SITE_MAP on its configured host:port "
@@ -289,6 +332,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also answer WS-Discovery probes (UDP 3702 on every camera host)",
     )
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser(
+        "diagnose",
+        help="image faults of one frame (video quality diagnosis)",
+        description="Judge one camera frame for the image faults (signal_loss, black, frozen, "
+        "blur, occluded, color_cast, dark, bright, noise, shifted) and print JSON "
+        '{"faults": [...], "measures": {...}, ...}. frozen needs --previous (a frame taken '
+        "at least a poll interval earlier), shifted needs --reference (the camera's usual "
+        "view). Exit 0 whenever the image could be analysed, 2 when a file cannot be read. "
+        "See docs/quality.md.",
+    )
+    p.add_argument("image", metavar="IMAGE", help="the frame (JPEG, PNG, ...)")
+    p.add_argument("--reference", metavar="IMAGE", help="the camera's reference view")
+    p.add_argument("--previous", metavar="IMAGE", help="an earlier frame of the camera")
+    p.set_defaults(func=_cmd_diagnose)
 
     p = sub.add_parser(
         "probe",

@@ -18,13 +18,14 @@ A site-map file given in place of a config is accepted as-is, with defaults.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.history.maintenance import MaintenanceError, MaintenanceWindow, parse_maintenance
+from monitor.quality.thresholds import QualityConfig
 
 DEFAULT_LISTEN = "127.0.0.1:9847"
 
@@ -52,6 +53,7 @@ class MonitorConfig(BaseModel):
     poll: PollSettings = PollSettings()
     # Parsed by monitor.history.maintenance for its own, clearer messages.
     maintenance: list[object] = []
+    quality: QualityConfig = Field(default_factory=QualityConfig)
 
     @field_validator("listen")
     @classmethod
@@ -75,6 +77,7 @@ class ResolvedConfig:
     listen: tuple[str, int]
     poll: PollSettings
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
 
 def default_database_url(directory: Path) -> str:
@@ -119,4 +122,5 @@ def load_config(path: str | Path, database: str | None = None) -> ResolvedConfig
         listen=parse_listen(config.listen),
         poll=config.poll,
         maintenance=maintenance,
+        quality=config.quality,
     )

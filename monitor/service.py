@@ -19,6 +19,7 @@ from monitor.history.maintenance import MaintenanceWindow
 from monitor.history.query import HistoryReader
 from monitor.logs import Progress
 from monitor.polling.poller import CycleOutcome, Poller
+from monitor.quality.thresholds import QualityConfig
 from monitor.storage.store import Store
 from site_map.loader import LoadedSiteMap
 
@@ -47,10 +48,11 @@ class MonitorService:
         database_url: str,
         poll: PollSettings,
         maintenance: Sequence[MaintenanceWindow] = (),
+        quality: QualityConfig | None = None,
     ) -> None:
         raise_open_file_limit()
         self.store = Store.open(database_url)
-        self.poller = Poller(loaded, self.store, poll, progress=Progress())
+        self.poller = Poller(loaded, self.store, poll, progress=Progress(), quality=quality)
         self.history = HistoryReader(
             self.store,
             loaded.site_map,

@@ -99,7 +99,7 @@ def test_healthy_camera_passes_with_the_designed_json(devices, capsys, caplog):
     assert doc["ok"] is True
     # The design's keys, with these types; extra keys are allowed.
     assert {"ok", "stages", "device", "clock_offset_seconds"} <= set(doc)
-    assert [s["stage"] for s in doc["stages"]] == ["tcp", "onvif", "video"]
+    assert [s["stage"] for s in doc["stages"]] == ["tcp", "onvif", "video", "quality"]
     for stage in doc["stages"]:
         assert {"stage", "ok", "reason", "seconds"} <= set(stage)
         assert stage["ok"] is True and stage["reason"] is None
@@ -133,7 +133,7 @@ def test_wrong_password_fails_onvif_with_a_hint_and_never_shows_the_password(dev
         ("tcp", True, None),
         ("onvif", False, "auth_failed"),
     ]
-    assert doc["stages_not_run"] == ["video"]
+    assert doc["stages_not_run"] == ["video", "quality"]
     assert doc["failed_stage"] == "onvif"
     assert doc["hint"]["reason"] == "auth_failed"
     assert "password" in doc["hint"]["en"] and "密码" in doc["hint"]["zh"]
@@ -155,14 +155,14 @@ def test_unplugged_camera_is_unreachable(devices, capsys):
     code, doc = probe_json(capsys, devices["unplugged"])
     assert code == 1
     assert [(s["stage"], s["reason"]) for s in doc["stages"]] == [("tcp", "unreachable")]
-    assert doc["stages_not_run"] == ["onvif", "video"]
+    assert doc["stages_not_run"] == ["onvif", "video", "quality"]
     assert doc["clock_offset_seconds"] is None
     assert set(doc["device"]) == {"manufacturer", "model", "firmware", "serial"}
     assert "cable" in doc["hint"]["en"] and "网线" in doc["hint"]["zh"]
 
     _, out, _ = probe(capsys, devices["unplugged"], fmt="table")
     assert "device        unknown" in out and "not measured" in out
-    assert out.count("not run") == 2
+    assert out.count("not run") == 3
 
 
 def test_hanging_camera_times_out_within_the_deadline(devices, capsys):

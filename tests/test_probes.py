@@ -69,7 +69,7 @@ def outcome(result) -> tuple[str, str] | None:
 async def test_healthy_camera_passes_every_stage(devices):
     result = await probe_camera(devices["healthy"], TIMEOUT)
     assert result.ok, result.stages
-    assert [s.stage for s in result.stages] == [Stage.TCP, Stage.ONVIF, Stage.VIDEO]
+    assert [s.stage for s in result.stages] == [Stage.TCP, Stage.ONVIF, Stage.VIDEO, Stage.QUALITY]
     assert result.device is not None and result.device.serial and result.device.firmware
     assert abs(result.clock_offset_seconds) < 2
     assert result.snapshot_bytes > 1000

@@ -222,7 +222,7 @@ async def test_real_client_talks_to_a_healthy_device() -> None:
         image = await cam.get_snapshot("Profile_1")  # HTTP Digest
         assert image is not None
         frame = _decode(image)
-        assert frame.shape == (360, 640, 3)
+        assert frame.shape == (1080, 1920, 3)
         assert 60 < float(frame.mean()) < 200
 
         with pytest.raises(zeep.exceptions.Fault) as excinfo:
@@ -726,8 +726,13 @@ def test_snapshots_move_on_and_faults_show() -> None:
     assert gray("black").mean() < 5
     assert gray("dark").mean() < healthy.mean() / 3
     assert gray("bright").mean() > 220
-    sharpness = cv2.Laplacian(healthy, cv2.CV_64F).var()
-    assert cv2.Laplacian(gray("blur"), cv2.CV_64F).var() < sharpness / 10
+
+    def sharpness(image: Any) -> float:
+        # At a quarter size, where the scene's edges dominate the sensor noise.
+        small = cv2.resize(image, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+        return float(cv2.Laplacian(small, cv2.CV_64F).var())
+
+    assert sharpness(gray("blur")) < sharpness(healthy) / 4
     assert float(np.abs(gray("shifted").astype(int) - healthy.astype(int)).mean()) > 20
     frame = renderer.frame("cam-1", "road", t, "color_cast", t)
     b, _, r = (float(c) for c in frame.reshape(-1, 3).mean(axis=0))

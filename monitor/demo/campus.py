@@ -135,5 +135,9 @@ def build_demo_campus() -> DemoCampus:
         "north-cam-0120": {"clock_skew": 28800},
         "south-cam-0060": {"clock_skew": -3600},
         "north-cam-0090": "no_snapshot",
+        # Online, but the picture is of no use: not intact.
+        "north-cam-0020": {"video": "black"},
+        "north-cam-0030": {"video": "blur"},
+        "south-cam-0045": {"video": "occluded"},
     }
     return DemoCampus(site_map=site_map, faults=faults)

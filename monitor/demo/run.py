@@ -84,7 +84,10 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
         loaded.site_map, base_dir=loaded.base_dir, faults=faults, discovery=True
     )
     await simulator.start()
-    service = MonitorService(loaded, config.database_url, config.poll)
+    await simulator.warm_up()
+    service = MonitorService(
+        loaded, config.database_url, config.poll, config.maintenance, config.quality
+    )
     stop = asyncio.Event()
     done = 0
     shown = ""

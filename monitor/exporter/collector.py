@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 from monitor.history.availability import AvailabilityReport
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.result import STAGE_ORDER, Stage
+from monitor.quality.detectors import FAULTS as IMAGE_FAULTS
 from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
 from site_map.model import SiteMap
@@ -22,8 +23,8 @@ from site_map.policy import categories_in_force
 
 KINDS = ("install", "online", "intact", "storage", "effective")
 TARGET_KINDS = ("install", "intact", "storage")
-# Stages the camera probe runs today; every one gets a sample for every camera.
-EXPORTED_STAGES: tuple[Stage, ...] = tuple(s for s in STAGE_ORDER if s is not Stage.QUALITY)
+# Every stage gets a sample for every camera (0 when failed or not reached).
+EXPORTED_STAGES: tuple[Stage, ...] = STAGE_ORDER
 
 
 def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> GaugeMetricFamily:
@@ -93,6 +94,22 @@ def _families() -> dict[str, GaugeMetricFamily]:
             ("camera",),
         ),
         ("tianyan_camera_clock_offset_seconds", "Camera clock minus monitor clock.", ("camera",)),
+        (
+            "tianyan_camera_video_fault",
+            "1 when the last analysed frame shows the image fault, else 0 "
+            "(every fault of the vocabulary, for every camera).",
+            ("camera", "fault"),
+        ),
+        (
+            "tianyan_camera_video_measure",
+            "Image measures of the last analysed frame, the figures the fault thresholds apply to.",
+            ("camera", "measure"),
+        ),
+        (
+            "tianyan_camera_reference_timestamp_seconds",
+            "When the camera's reference view (for the shifted check) was taken.",
+            ("camera",),
+        ),
         (
             "tianyan_camera_state_changes_last_hour",
             "Online/offline changes in the last hour (flapping cameras).",
@@ -283,8 +300,20 @@ class SnapshotCollector(Collector):
                 c["tianyan_camera_identity_changes"].add_metric(
                     [camera.id, field], snap.identity_changes.get((camera.id, field), 0)
                 )
+            image_faults = set(probe.image_faults) if probe is not None else set()
+            for fault in IMAGE_FAULTS:
+                f["tianyan_camera_video_fault"].add_metric(
+                    [camera.id, fault], 1 if fault in image_faults else 0
+                )
+            reference_at = snap.references.get(camera.id)
+            if reference_at is not None:
+                f["tianyan_camera_reference_timestamp_seconds"].add_metric(
+                    [camera.id], reference_at
+                )
             if probe is None:
                 continue
+            for measure, measured in sorted(probe.measures.items()):
+                f["tianyan_camera_video_measure"].add_metric([camera.id, measure], measured)
             failure = probe.failure
             if failure is not None and failure.reason is not None:
                 f["tianyan_camera_probe_failure"].add_metric(

@@ -7,8 +7,10 @@ import contextlib
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from monitor.config import PollSettings
 from monitor.polling.snapshot import MonitorSnapshot
@@ -16,6 +18,7 @@ from monitor.probing.camera import probe_camera
 from monitor.probing.registry import prepare_probers
 from monitor.probing.result import ProbeResult
 from monitor.probing.target import DeviceSession, Target
+from monitor.quality.thresholds import QualityConfig, thresholds_for
 from monitor.state import (
     CameraState,
     Hysteresis,
@@ -24,7 +27,7 @@ from monitor.state import (
     advance,
     identity_changes,
 )
-from monitor.storage.store import Store
+from monitor.storage.store import Reference, Store
 from site_map.loader import LoadedSiteMap
 
 log = logging.getLogger("tianyan.poller")
@@ -71,6 +74,7 @@ class Poller:
         settings: PollSettings,
         *,
         progress: ProgressCallback | None = None,
+        quality: QualityConfig | None = None,
     ) -> None:
         self.loaded = loaded
         self.store = store
@@ -78,6 +82,7 @@ class Poller:
         self.progress = progress
         self.hysteresis = Hysteresis(settings.down_after, settings.up_after)
         self.sessions = {t.id: DeviceSession(t) for t in build_targets(loaded)}
+        self._configure_quality(quality or QualityConfig())
         self.states: dict[str, CameraState] = store.load_states()
         self.identity_counts, self.transition_counts = store.event_counts()
         self.cycles = 0
@@ -92,6 +97,8 @@ class Poller:
             # A camera's first-ever transition is the start of its monitoring.
             if len(times) == self.transition_counts.get(camera, 0):
                 times.popleft()
+        self._references_checked_at = now
+        self._apply_references(store.references())
         last = store.last_cycle()
         self._snapshot = self._build_snapshot(
             last.started_at if last else None, last.finished_at if last else None, now
@@ -184,6 +191,56 @@ class Poller:
         )
         return CycleOutcome(started, finished, len(results), failed, tuple(transitions))
 
+    def _configure_quality(self, config: QualityConfig) -> None:
+        """Per-camera thresholds (config < category < camera) and sampling."""
+        sites = self.loaded.site_map.site_by_id()
+        for camera in self.loaded.site_map.cameras:
+            primary = sites.get(camera.sites[0]) if camera.sites else None
+            state = self.sessions[camera.id].quality
+            state.thresholds = thresholds_for(
+                config, camera.id, primary.category if primary else None
+            )
+            state.enabled = config.enabled
+            state.sample_every = config.sample_every
+            state.frozen_after_seconds = config.frozen_after_seconds
+
+    def _apply_references(self, references: Mapping[str, Reference]) -> None:
+        for camera, reference in references.items():
+            session = self.sessions.get(camera)
+            if session is None:
+                continue
+            pixels = np.frombuffer(reference.pixels, dtype=np.uint8)
+            session.quality.reference = pixels.reshape(reference.height, reference.width)
+            session.quality.reference_is_new = False
+            session.quality.reference_taken_at = reference.taken_at
+
+    def _sync_references(self, now: float) -> None:
+        """Store the reference views first taken this cycle; load those accepted meanwhile.
+
+        Runs in the storage thread. `tianyan reference accept` writes to the
+        database; a running monitor picks the new view up here.
+        """
+        for session in self.sessions.values():
+            quality = session.quality
+            if quality.reference_is_new and quality.reference is not None:
+                height, width = quality.reference.shape
+                self.store.save_reference(
+                    Reference(
+                        session.target.id,
+                        quality.reference_taken_at,
+                        now,
+                        "first",
+                        int(height),
+                        int(width),
+                        quality.reference.tobytes(),
+                    ),
+                    replace=False,
+                )
+                quality.reference_is_new = False
+        changed = self.store.references(changed_since=self._references_checked_at)
+        self._references_checked_at = now
+        self._apply_references(changed)
+
     def _build_snapshot(
         self, started: float | None, finished: float | None, now: float
     ) -> MonitorSnapshot:
@@ -200,6 +257,11 @@ class Poller:
             identity_changes=self.identity_counts,
             transitions=self.transition_counts,
             changes_last_hour={c: len(t) for c, t in self.recent_changes.items() if t},
+            references={
+                camera: session.quality.reference_taken_at
+                for camera, session in self.sessions.items()
+                if session.quality.reference is not None
+            },
         )
 
     async def _save(
@@ -226,6 +288,7 @@ class Poller:
                 transitions=pending,
                 identity_changes=pending_changes,
             )
+            await asyncio.to_thread(self._sync_references, finished)
         except Exception as exc:
             self._unsaved_transitions = pending
             self._unsaved_changes = pending_changes

@@ -39,6 +39,8 @@ class MonitorSnapshot:
     transitions: Mapping[str, int] = field(default_factory=dict)
     # Online/offline changes per camera in the last hour: flapping cameras.
     changes_last_hour: Mapping[str, int] = field(default_factory=dict)
+    # When each camera's reference view was taken (cameras with one).
+    references: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -53,6 +55,7 @@ class MonitorSnapshot:
         identity_changes: Mapping[tuple[str, str], int] | None = None,
         transitions: Mapping[str, int] | None = None,
         changes_last_hour: Mapping[str, int] | None = None,
+        references: Mapping[str, float] | None = None,
     ) -> MonitorSnapshot:
         configured = {c.id for c in site_map.cameras}
         kept = {k: v for k, v in states.items() if k in configured}
@@ -66,4 +69,5 @@ class MonitorSnapshot:
             identity_changes=MappingProxyType(dict(identity_changes or {})),
             transitions=MappingProxyType(dict(transitions or {})),
             changes_last_hour=MappingProxyType(dict(changes_last_hour or {})),
+            references=MappingProxyType(dict(references or {})),
         )

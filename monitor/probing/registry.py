@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from monitor.probing import onvif, tcp, video
+from monitor.probing import onvif, quality, tcp, video
 from monitor.probing.deadline import Deadline
 from monitor.probing.result import Stage
 from monitor.probing.target import DeviceSession, ProbeWork
@@ -21,6 +21,7 @@ CAMERA_STAGES: tuple[tuple[Stage, Prober], ...] = (
     (Stage.TCP, tcp.probe),
     (Stage.ONVIF, onvif.probe),
     (Stage.VIDEO, video.probe),
+    (Stage.QUALITY, quality.probe),
 )
 
 

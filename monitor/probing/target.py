@@ -41,6 +41,23 @@ class ProbeWork:
 
 
 @dataclass(slots=True)
+class QualityState:
+    """What the quality stage remembers of a camera between cycles."""
+
+    enabled: bool = True
+    thresholds: Any = None  # monitor.quality.thresholds.Thresholds; None = defaults
+    sample_every: int = 1  # analyse every Nth video frame
+    frozen_after_seconds: float = 10.0  # a previous frame younger than this is not compared
+    reference: Any = None  # signature (numpy array) of the view the camera should show
+    reference_is_new: bool = False  # taken this cycle, not yet stored
+    reference_taken_at: float = 0.0
+    previous: Any = None  # signature of the last analysed frame
+    previous_at: float = 0.0
+    last_faults: tuple[str, ...] = ()
+    frames_seen: int = 0
+
+
+@dataclass(slots=True)
 class DeviceSession:
     """The per-device client, kept across cycles so sockets and parsed WSDL are reused.
 
@@ -55,6 +72,8 @@ class DeviceSession:
     snapshot_uri: str | None = None
     xaddrs_known: bool = False
     digest: Any = None  # aiohttp.DigestAuthMiddleware for the snapshot URL
+    # Image analysis: kept across cycles and across client resets.
+    quality: QualityState = field(default_factory=lambda: QualityState())
 
     async def reset(self) -> None:
         camera, self.camera = self.camera, None

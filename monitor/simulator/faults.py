@@ -11,6 +11,8 @@ A faults file is YAML mapping a camera or NVR id of the site map to a fault::
     cam-0007: [auth_fail, {clock_skew: -28800}]
     cam-0008: {http_status: 500}
     cam-0009: {foreign_xaddr: "127.0.0.2:8000"}
+    cam-0010: {video: {fault: blur, strength: 0.5}}
+    cam-0011: {video: {fault: frozen, clock: running}}
     nvr-north-1: {recording_gaps: 0.1}
 
 A device may carry several faults (a list). Every mistake is an error naming
@@ -22,7 +24,7 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
@@ -53,6 +55,19 @@ VIDEO_FAULTS: tuple[str, ...] = (
     "bright",
     "shifted",
 )
+# More of the image-fault vocabulary the snapshots can show.
+VIDEO_MORE_FAULTS: tuple[str, ...] = ("noise", "signal_loss")
+# A healthy picture that is not the daytime scene (an infrared night view): not a fault.
+VIDEO_SCENES: tuple[str, ...] = ("night",)
+# Everything `video:` accepts.
+VIDEO_KINDS: tuple[str, ...] = VIDEO_FAULTS + VIDEO_MORE_FAULTS + VIDEO_SCENES
+# Video kinds whose severity `strength` sets (from just above 0 to 1, the default).
+VIDEO_STRENGTH_KINDS: tuple[str, ...] = tuple(
+    kind for kind in VIDEO_KINDS if kind not in ("frozen", "night")
+)
+# What the on-screen clock of a frozen camera does.
+VIDEO_CLOCKS: tuple[str, ...] = ("stopped", "running")
+VIDEO_USAGE = "e.g. 'blur' or {fault: blur, strength: 0.5} or {fault: frozen, clock: running}"
 DISK_FAULTS: tuple[str, ...] = ("error",)
 # How a flooding device frames its endless answer.
 FLOOD_KINDS: tuple[str, ...] = ("length", "chunked")
@@ -129,13 +144,22 @@ class Fault:
     flood_snapshot: str | None = None  # the snapshot is 50 MB long (FLOOD_KINDS)
     foreign_xaddr: str | None = None  # HOST:PORT the device advertises instead of its own
     redirect: str | None = None  # HOST:PORT every answer redirects to
-    video: str | None = None  # image fault drawn into the snapshots (VIDEO_FAULTS)
+    video: str | None = None  # what the snapshots show (VIDEO_KINDS): an image fault, or night
+    video_strength: float = 1.0  # how strong the image fault is, (0, 1]
+    video_clock_running: bool = False  # frozen: the on-screen clock still ticks
     recording_gaps: float = 0.0  # NVR: fraction of the expected recording missing
     disk: str | None = None  # NVR: disk fault (DISK_FAULTS)
 
     @property
+    def video_fault(self) -> str | None:
+        """The image fault the snapshots show (``night`` is a healthy picture, not one)."""
+        return self.video if self.video not in VIDEO_SCENES else None
+
+    @property
     def active(self) -> bool:
-        """True when anything at all is wrong."""
+        """True when anything at all is wrong (a night picture is nothing wrong)."""
+        if self.video in VIDEO_SCENES:
+            return replace(self, video=None) != HEALTHY
         return self != HEALTHY
 
     @property
@@ -155,8 +179,15 @@ class Fault:
         for name in ("flood", "flood_snapshot", "foreign_xaddr", "redirect", "video", "disk"):
             value = getattr(self, name)
             if value:
-                parts.append(f"{name}: {value}")
+                parts.append(f"{name}: {value}{self._video_detail() if name == 'video' else ''}")
         return ", ".join(parts) if parts else "healthy"
+
+    def _video_detail(self) -> str:
+        if self.video_clock_running:
+            return " (clock running)"
+        if self.video_strength != 1.0:
+            return f" (strength {self.video_strength:g})"
+        return ""
 
 
 HEALTHY = Fault()
@@ -212,6 +243,38 @@ def _http_status(value: object) -> list[tuple[str, object]]:
     return [("http_status", code), ("http_empty", body == "empty")]
 
 
+def _video(value: object) -> list[tuple[str, object]]:
+    """``video: KIND`` or ``video: {fault: KIND, strength: S, clock: stopped|running}``."""
+    if isinstance(value, str):
+        return [("video", _choice("video", value.strip(), VIDEO_KINDS))]
+    if not isinstance(value, Mapping):
+        raise FaultError(f"video needs a fault name or a mapping ({VIDEO_USAGE}), got {value!r}")
+    unknown = [key for key in value if key not in ("fault", "strength", "clock")]
+    if unknown:
+        raise FaultError(f"video: unknown key {unknown[0]!r} (expected fault, strength, clock)")
+    if "fault" not in value:
+        raise FaultError(f"video: the mapping needs 'fault' ({VIDEO_USAGE})")
+    kind = _choice("video", value["fault"], VIDEO_KINDS)
+    pairs: list[tuple[str, object]] = [("video", kind)]
+    if "strength" in value:
+        if kind not in VIDEO_STRENGTH_KINDS:
+            raise FaultError(f"video: strength does not apply to {kind}")
+        strength = _number("video strength", value["strength"])
+        if not 0.0 < strength <= 1.0:
+            raise FaultError(
+                f"video strength must be more than 0 and at most 1, got {value['strength']!r}"
+            )
+        pairs.append(("video_strength", strength))
+    if "clock" in value:
+        if kind != "frozen":
+            raise FaultError(f"video: clock applies to frozen only, not to {kind}")
+        clock = value["clock"]
+        if clock not in VIDEO_CLOCKS:
+            raise FaultError(f"video clock must be 'stopped' or 'running', got {clock!r}")
+        pairs.append(("video_clock_running", clock == "running"))
+    return pairs
+
+
 def _value_fault(name: str, value: object) -> list[tuple[str, object]]:
     if name in FLAG_FAULTS:
         # `{offline: true}` is accepted as a spelling of `offline`.
@@ -238,7 +301,7 @@ def _value_fault(name: str, value: object) -> list[tuple[str, object]]:
     if name in ("foreign_xaddr", "redirect"):
         return [(name, _loopback_address(name, value))]
     if name == "video":
-        return [(name, _choice(name, value, VIDEO_FAULTS))]
+        return _video(value)
     if name == "recording_gaps":
         fraction = _number("recording_gaps", value)
         if not 0.0 <= fraction <= 1.0:

@@ -8,7 +8,8 @@ Endpoints of a device:
 
 - ``POST /onvif/device_service``, ``/onvif/media_service``, ``/onvif/Media``:
   SOAP 1.2 (see `SimulatedDevice.handle_soap`);
-- ``GET /onvif/snapshot/<profile>.jpg``: a JPEG, behind HTTP Digest auth.
+- ``GET /onvif/snapshot/<profile>.jpg``: a JPEG, behind HTTP Digest auth: the
+  camera's photograph-based scene as its ``video`` fault shows it (see `scene`).
 
 A device's fault (see `faults`) decides how it answers; transport faults
 (``slow``, ``reset``, ``redirect``, ``http_status``, ``flood``) are played
@@ -235,11 +236,13 @@ class DeviceRequestHandler:
             response = web.Response(body=bad_answers.NOT_AN_IMAGE, content_type="image/jpeg")
             response.headers["Server"] = server
             return response
-        image = self._renderer.render(
+        image = await self._renderer.render_async(
             device.camera_id,
             device.scene,
             device_time=device.reported_clock(),
             video_fault=fault.video,
+            strength=fault.video_strength,
+            clock_running=fault.video_clock_running,
         )
         response = web.Response(body=image, content_type="image/jpeg")
         response.headers["Server"] = server

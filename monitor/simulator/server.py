@@ -140,6 +140,26 @@ class Simulator:
             await self.stop()
             raise
 
+    async def warm_up(self) -> None:
+        """Render every camera's picture once, so that the first snapshots answer at once.
+
+        A picture is rendered on its first request otherwise (tenths of a
+        second each, in one worker thread): a campus's first poll would see
+        hundreds of them queue up and its probes miss their deadlines.
+        """
+        for device in self._devices.values():
+            fault = device.fault
+            if fault.offline:
+                continue
+            await self._renderer.render_async(
+                device.camera_id,
+                device.scene,
+                device_time=device.reported_clock(),
+                video_fault=fault.video,
+                strength=fault.video_strength,
+                clock_running=fault.video_clock_running,
+            )
+
     async def stop(self) -> None:
         """Close every listener and connection; hung requests are dropped."""
         if not self._running:
@@ -366,7 +386,11 @@ async def _run(simulator: Simulator, site_map: SiteMap, faults: Mapping[str, Fau
             + "; press Ctrl-C to stop",
             flush=True,
         )
+        # Served meanwhile: a snapshot asked for before its picture is warm is
+        # rendered on demand, as without the warm-up.
+        warming = asyncio.create_task(simulator.warm_up())
         await stop.wait()
+        warming.cancel()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
