@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from monitor.simulator.server import Simulator
+
 PASSWORD = "Tianyan-Secret-4711"  # grep-able: must never leak anywhere
 PASSWORD_ENV = "TIANYAN_TEST_CAMERA_PASSWORD"
 
@@ -108,3 +110,29 @@ def simulator_process(site_map: Path, faults: Path | None, ready: tuple[str, int
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def faulty_cameras(faults: dict[str, object], school: str) -> tuple[dict[str, int], Simulator]:
+    """One camera per named fault (None = healthy) on free loopback ports, and its simulator."""
+    from monitor.simulator.faults import parse_fault
+    from monitor.simulator.server import build_simulator
+    from site_map.model import SiteMap
+
+    ports = {name: free_port() for name in faults}
+    site_map = SiteMap.model_validate(
+        {
+            "school": school,
+            "campuses": [{"id": "c"}],
+            "sites": [{"id": "s", "campus": "c", "category": "library"}],
+            "cameras": [
+                {"id": name, "sites": ["s"], "onvif": {"host": "127.0.0.1", "port": port}}
+                for name, port in ports.items()
+            ],
+            "credentials": {"default": {"username": "admin", "password_env": PASSWORD_ENV}},
+        }
+    )
+    parsed = {k: parse_fault(v) for k, v in faults.items() if v is not None}
+    simulator = build_simulator(
+        site_map, base_dir=Path("."), faults=parsed, environ={PASSWORD_ENV: PASSWORD}
+    )
+    return ports, simulator

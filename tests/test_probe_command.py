@@ -13,12 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from monitor.cli import main
-from monitor.simulator.faults import parse_fault
-from monitor.simulator.server import Simulator, build_simulator
+from monitor.simulator.server import Simulator
 from monitor.technician import parse_host_port
 from monitor.technician.hints import HINTS, clock_warning, format_offset
-from site_map.model import SiteMap
-from tests.campus import PASSWORD, PASSWORD_ENV, free_port
+from tests.campus import PASSWORD, PASSWORD_ENV, faulty_cameras
 
 FAULTS = {
     "healthy": None,
@@ -54,23 +52,7 @@ def serving_in_thread(simulator: Simulator) -> Iterator[Simulator]:
 @pytest.fixture(scope="module")
 def devices() -> Iterator[dict[str, str]]:
     """Device name -> HOST:PORT of a running simulated camera with that fault."""
-    ports = {name: free_port() for name in FAULTS}
-    site_map = SiteMap.model_validate(
-        {
-            "school": "Probe Command Test",
-            "campuses": [{"id": "c"}],
-            "sites": [{"id": "s", "campus": "c", "category": "library"}],
-            "cameras": [
-                {"id": name, "sites": ["s"], "onvif": {"host": "127.0.0.1", "port": port}}
-                for name, port in ports.items()
-            ],
-            "credentials": {"default": {"username": "admin", "password_env": PASSWORD_ENV}},
-        }
-    )
-    faults = {k: parse_fault(v) for k, v in FAULTS.items() if v is not None}
-    simulator = build_simulator(
-        site_map, base_dir=".", faults=faults, environ={PASSWORD_ENV: PASSWORD}
-    )
+    ports, simulator = faulty_cameras(FAULTS, "Probe Command Test")
     with serving_in_thread(simulator):
         yield {name: f"127.0.0.1:{port}" for name, port in ports.items()}
 

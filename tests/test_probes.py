@@ -10,10 +10,7 @@ from monitor.probing.camera import probe_camera
 from monitor.probing.registry import prepare_probers
 from monitor.probing.result import Reason, Stage
 from monitor.probing.target import DeviceSession, Target
-from monitor.simulator.faults import parse_fault
-from monitor.simulator.server import build_simulator
-from site_map.model import SiteMap
-from tests.campus import PASSWORD, PASSWORD_ENV, free_port
+from tests.campus import PASSWORD, faulty_cameras, free_port
 
 FAULTS = {
     "healthy": None,
@@ -30,23 +27,7 @@ TIMEOUT = 1.5
 
 @pytest.fixture
 async def devices():
-    ports = {name: free_port() for name in FAULTS}
-    site_map = SiteMap.model_validate(
-        {
-            "school": "Probe Test",
-            "campuses": [{"id": "c"}],
-            "sites": [{"id": "s", "campus": "c", "category": "library"}],
-            "cameras": [
-                {"id": name, "sites": ["s"], "onvif": {"host": "127.0.0.1", "port": port}}
-                for name, port in ports.items()
-            ],
-            "credentials": {"default": {"username": "admin", "password_env": PASSWORD_ENV}},
-        }
-    )
-    faults = {k: parse_fault(v) for k, v in FAULTS.items() if v is not None}
-    simulator = build_simulator(
-        site_map, base_dir=".", faults=faults, environ={PASSWORD_ENV: PASSWORD}
-    )
+    ports, simulator = faulty_cameras(FAULTS, "Probe Test")
     await simulator.start()
     await prepare_probers()
     sessions = {
