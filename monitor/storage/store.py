@@ -35,6 +35,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
     Table,
     and_,
     create_engine,
@@ -345,6 +346,20 @@ def _state_row(state: CameraState, updated_at: datetime) -> dict[str, Any]:
     }
 
 
+def _history(
+    stmt: Select[Any], table: Table, camera: str | None, since: float | None, until: float | None
+) -> Select[Any]:
+    """Rows of an append-only history table for one camera (or all) in `[since, until)`."""
+    c = table.c
+    if camera is not None:
+        stmt = stmt.where(c.camera == camera)
+    if since is not None:
+        stmt = stmt.where(c.at >= to_datetime(since))
+    if until is not None:
+        stmt = stmt.where(c.at < to_datetime(until))
+    return stmt
+
+
 def _transition(
     camera: str, at: datetime, online: bool, stage: str | None, reason: str | None
 ) -> Transition:
@@ -507,13 +522,13 @@ class Store:
     ) -> list[Transition]:
         """Stored transitions ordered by time, `since <= at < until` (bounds optional)."""
         t = state_transition.c
-        stmt = select(t.camera, t.at, t.online, t.stage, t.reason).order_by(t.at, t.id)
-        if camera is not None:
-            stmt = stmt.where(t.camera == camera)
-        if since is not None:
-            stmt = stmt.where(t.at >= to_datetime(since))
-        if until is not None:
-            stmt = stmt.where(t.at < to_datetime(until))
+        stmt = _history(
+            select(t.camera, t.at, t.online, t.stage, t.reason).order_by(t.at, t.id),
+            state_transition,
+            camera,
+            since,
+            until,
+        )
         with self._reading("cannot read transitions") as conn:
             rows = conn.execute(stmt).all()
         return [_transition(*row) for row in rows]
@@ -539,13 +554,13 @@ class Store:
     ) -> list[IdentityChange]:
         """Identity changes in `[since, until)`, ordered by time."""
         e = device_event.c
-        stmt = select(e.camera, e.at, e.field, e.old, e.new).order_by(e.at, e.id)
-        if camera is not None:
-            stmt = stmt.where(e.camera == camera)
-        if since is not None:
-            stmt = stmt.where(e.at >= to_datetime(since))
-        if until is not None:
-            stmt = stmt.where(e.at < to_datetime(until))
+        stmt = _history(
+            select(e.camera, e.at, e.field, e.old, e.new).order_by(e.at, e.id),
+            device_event,
+            camera,
+            since,
+            until,
+        )
         with self._reading("cannot read device events") as conn:
             rows = conn.execute(stmt).all()
         return [
