@@ -127,7 +127,7 @@ async def baseline(hosts: list[str], concurrency: int) -> float:
             ) as r:
                 etree.fromstring(await r.read(), PARSER)
             digest = aiohttp.DigestAuthMiddleware("admin", PASSWORD)
-            async with http.get(f"{base}/onvif/snapshot/Profile_1.jpg", middlewares=(digest,)) as r:
+            async with http.get(f"{base}/onvif/snapshot/Profile_2.jpg", middlewares=(digest,)) as r:
                 assert r.status == 200, r.status
                 await r.read()
 

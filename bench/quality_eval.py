@@ -61,6 +61,10 @@ SETS: dict[str, tuple[tuple[str, ...], int]] = {
     "textures": (("brick", "grass", "gravel"), 3),
 }
 WIDTH, HEIGHT = 1920, 1080
+# A camera's sub-stream: the sensor's picture scaled down by the camera, then
+# encoded. `--stream sub` evaluates the snapshots the monitor fetches from it.
+SUB_STREAM = (640, 360)
+STREAM_SIZE: tuple[int, int] | None = None  # None: the main stream, as captured
 T0 = 1_764_900_000.0  # a Tuesday afternoon in December 2025, UTC+8 on the clock
 CLEAN_PER_VIEW = 2  # live clean frames per view (and one still one)
 
@@ -77,6 +81,8 @@ class Sample:
 
 
 def _jpeg(frame: np.ndarray, quality: int) -> bytes:
+    if STREAM_SIZE is not None:
+        frame = cv2.resize(frame, STREAM_SIZE, interpolation=cv2.INTER_AREA)
     ok, buffer = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     return buffer.tobytes()
@@ -312,8 +318,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=12, help="views per photograph (12)")
     parser.add_argument("--seed", type=int, help="override the set's seed")
     parser.add_argument("--set", choices=(*SETS, "all"), default="all")
+    parser.add_argument(
+        "--stream",
+        choices=("main", "sub"),
+        default="main",
+        help="snapshots of the main stream (1920×1080) or of a 640×360 sub-stream",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every wrong frame")
     args = parser.parse_args(argv)
+    global STREAM_SIZE
+    STREAM_SIZE = SUB_STREAM if args.stream == "sub" else None
     cv2.setNumThreads(1)
     names = list(SETS) if args.set == "all" else [args.set]
     results = {}

@@ -132,8 +132,32 @@ def test_profiles_and_snapshot_uri():
         '<trt:Profiles token="SubStream"><tt:Name>sub</tt:Name></trt:Profiles>'
         "</trt:GetProfilesResponse>"
     )
-    assert answers.first_profile_token(profiles) == "MainStream"
-    assert answers.first_profile_token(raw("<trt:GetProfilesResponse/>")) is None
+    # No resolutions given: the first profile.
+    assert answers.snapshot_profile_token(profiles) == "MainStream"
+    assert answers.snapshot_profile_token(raw("<trt:GetProfilesResponse/>")) is None
+
+
+def _profiles(*streams: tuple[str, int, int]) -> object:
+    return raw(
+        "<trt:GetProfilesResponse>"
+        + "".join(
+            f'<trt:Profiles token="{token}"><tt:VideoEncoderConfiguration token="e">'
+            f"<tt:Resolution><tt:Width>{w}</tt:Width><tt:Height>{h}</tt:Height></tt:Resolution>"
+            "</tt:VideoEncoderConfiguration></trt:Profiles>"
+            for token, w, h in streams
+        )
+        + "</trt:GetProfilesResponse>"
+    )
+
+
+def test_snapshots_come_from_the_smallest_stream_wide_enough_to_analyse():
+    main, sub, third = ("main", 1920, 1080), ("sub", 640, 360), ("third", 1280, 720)
+    assert answers.snapshot_profile_token(_profiles(main, sub, third)) == "sub"
+    assert answers.snapshot_profile_token(_profiles(main, ("d1", 704, 576), third)) == "d1"
+    # A CIF sub-stream (352×288) is too coarse: the next one up.
+    assert answers.snapshot_profile_token(_profiles(main, ("cif", 352, 288), third)) == "third"
+    # Every stream small: the widest of them.
+    assert answers.snapshot_profile_token(_profiles(("a", 320, 240), ("b", 352, 288))) == "b"
     uri = raw(
         "<trt:GetSnapshotUriResponse><trt:MediaUri>"
         "<tt:Uri>http://10.0.0.8/cgi-bin/snapshot.cgi?channel=1</tt:Uri>"

@@ -306,9 +306,9 @@ async def test_foreign_xaddr_is_not_followed() -> None:
                 assert all("127.0.0.2" in xaddr for xaddr in advertised.values())
                 client.xaddrs.update(advertised)  # taken as advertised, unrewritten
                 media = await client.create_media_service()
-                assert answers.first_profile_token(await media.GetProfiles()) == "Profile_1"
+                assert answers.snapshot_profile_token(await media.GetProfiles()) == "Profile_2"
                 foreign_snapshot = answers.snapshot_uri(
-                    await media.GetSnapshotUri({"ProfileToken": "Profile_1"})
+                    await media.GetSnapshotUri({"ProfileToken": "Profile_2"})
                 )
             finally:
                 await client.close()

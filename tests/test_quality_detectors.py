@@ -321,10 +321,18 @@ def test_signature_is_a_small_grey_thumbnail() -> None:
 
 
 def test_decode_reduces_by_the_snapshot_size() -> None:
-    assert [reduction_for(w) for w in (352, 704, 1280, 1920, 2560, 3840)] == [1, 2, 4, 4, 8, 8]
+    assert [reduction_for(w) for w in (352, 640, 704, 1280, 1920, 2560, 3840)] == [
+        1,
+        1,
+        1,
+        2,
+        4,
+        4,
+        8,
+    ]
     data = jpeg(synth.scene("coins", 1280, 720))
     assert jpeg_size(data) == (1280, 720)
-    assert frame_of(data).shape == (180, 320, 3)
+    assert frame_of(data).shape == (360, 640, 3)
     png = cv2.imencode(".png", synth.scene("coins", 1920, 1080))[1].tobytes()
     assert jpeg_size(png) is None
     assert frame_of(png).shape == (270, 480, 3)

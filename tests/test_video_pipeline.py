@@ -121,3 +121,44 @@ async def test_an_accepted_view_stops_the_shifted_fault(campus, tmp_path, monkey
     await poller.run_cycle()
     assert "shifted" not in poller.snapshot.states["cam-1"].last_probe.image_faults
     assert store.references()["cam-1"].origin == "accepted"
+
+
+async def test_sampled_analysis_decodes_only_the_frames_it_analyses(tmp_path, monkeypatch):
+    path = write_yaml(tmp_path / "site-map.yaml", small_campus())
+    loaded = load_site_map(path, environ=ENV)
+    simulator = build_simulator(loaded.site_map, base_dir=tmp_path, environ=ENV)
+    store = Store.open(default_sqlite_url(tmp_path))
+    poller = Poller(
+        loaded,
+        store,
+        PollSettings(timeout_seconds=5),
+        quality=QualityConfig.model_validate({"sample_every": 3}),
+    )
+    from monitor.probing import video
+
+    decoded: list[int] = []
+    real_decode = video.decode
+    monkeypatch.setattr(video, "decode", lambda data: decoded.append(1) or real_decode(data))
+    await simulator.start()
+    try:
+        await poller.run_cycle()  # analysed: every camera
+        cameras = len(poller.snapshot.states)
+        assert len(decoded) == cameras
+        simulator.set_fault("cam-3", parse_fault({"video": "black"}))
+        simulator.set_fault("cam-4", parse_fault("bad_snapshot"))
+        for _ in range(2):  # not analysed: the last analysis stands, nothing decoded...
+            await poller.run_cycle()
+            states = poller.snapshot.states
+            assert states["cam-3"].last_probe.image_faults == ()
+            assert "sharpness" not in states["cam-3"].last_probe.measures
+        # ...except the snapshot that is not a whole JPEG: decoded to be sure, and refused.
+        assert len(decoded) == cameras + 2
+        failure = poller.snapshot.states["cam-4"].last_probe.failure
+        assert (failure.stage.value, failure.reason.value) == ("video", "video_fault")
+        await poller.run_cycle()  # analysed again: the black picture is seen
+        assert "black" in poller.snapshot.states["cam-3"].last_probe.image_faults
+        assert len(decoded) == 2 * cameras + 2
+    finally:
+        await poller.close()
+        store.close()
+        await simulator.stop()

@@ -180,7 +180,7 @@ async def _discover_media(session: DeviceSession, camera: ONVIFCamera) -> None:
         session.xaddrs_known = True
     if session.profile_token is None:
         media = await camera.create_media_service()
-        token = answers.first_profile_token(await call(media.GetProfiles))
+        token = answers.snapshot_profile_token(await call(media.GetProfiles))
         if token is None:
             raise StageFailure(Reason.NO_VIDEO, "the device has no media profile")
         session.profile_token = token

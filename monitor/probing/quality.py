@@ -14,6 +14,7 @@ from monitor.probing.deadline import Deadline
 from monitor.probing.errors import StageFailure
 from monitor.probing.result import Reason
 from monitor.probing.target import DeviceSession, ProbeWork
+from monitor.quality import workers
 from monitor.quality.detectors import analyse, signature
 from monitor.quality.thresholds import DEFAULT_THRESHOLDS
 
@@ -22,23 +23,25 @@ async def probe(session: DeviceSession, work: ProbeWork, deadline: Deadline) -> 
     state = session.quality
     if not state.enabled:
         return
-    if work.frame is None:
-        raise StageFailure(Reason.VIDEO_FAULT, "no decoded frame to analyse")
+    due = state.due()
     state.frames_seen += 1
-    if state.frames_seen > 1 and (state.frames_seen - 1) % state.sample_every:
+    if not due:
         # Not this cycle's turn: the last analysis stands until the next one.
         work.image_faults = state.last_faults
         _fail_on(state.last_faults, "at the last analysis")
         return
+    if work.frame is None:
+        raise StageFailure(Reason.VIDEO_FAULT, "no decoded frame to analyse")
     now = time.time()
     previous = state.previous if now - state.previous_at >= state.frozen_after_seconds else None
-    diagnosis = analyse(
+    diagnosis = await workers.run(
+        analyse,
         work.frame,
         previous=previous,
         reference=state.reference,
         thresholds=state.thresholds or DEFAULT_THRESHOLDS,
     )
-    current = signature(work.frame)
+    current = diagnosis.signature if diagnosis.signature is not None else signature(work.frame)
     if previous is not None or state.previous is None:
         # Keep the older frame until the newer one is far enough apart to compare.
         state.previous, state.previous_at = current, now

@@ -56,6 +56,10 @@ class QualityState:
     last_faults: tuple[str, ...] = ()
     frames_seen: int = 0
 
+    def due(self) -> bool:
+        """Whether the next frame is one to analyse (every `sample_every`-th)."""
+        return self.enabled and self.frames_seen % self.sample_every == 0
+
 
 @dataclass(slots=True)
 class DeviceSession:

@@ -4,14 +4,16 @@ The detectors need a picture a few hundred pixels across. libjpeg can decode
 a JPEG at 1/2, 1/4 or 1/8 of its size straight from the DCT coefficients
 (the 1/8 decode keeps one average per 8×8 block), which skips most of the
 inverse transform, upsampling and colour conversion of a full decode.
-`decode` reads the picture's size from the JPEG header and picks the least
-reduction that brings it to at most `MAX_WIDTH` pixels across: a 1920×1080
-snapshot is decoded at 1/4 (480×270), 1280×720 at 1/4 (320×180), 2560×1440
-at 1/8 (320×180), 704×576 at 1/2. (At 1/8 a 1080p frame is 240 pixels
+`decode` reads the picture's size from the JPEG header and picks the
+largest reduction that keeps it at least `MIN_WIDTH` (480) pixels across: a
+1920×1080 snapshot is decoded at 1/4 (480×270), 2560×1440 at 1/4 (640×360),
+1280×720 at 1/2 (640×360), a 640×360 or 704×576 sub-stream in full. The
+detectors then work at 480 pixels across whatever the source, so one set of
+thresholds holds for main and sub-streams alike (a blur of the same lens
+spans the same share of the view). (At 1/8 a 1080p frame is 240 pixels
 wide: too coarse to tell heavy noise from fine scene texture, see
 docs/quality.md.) Other formats (PNG, BMP, ...) are decoded in full and
-area-averaged by the same factor, so every frame reaches the detectors at a
-comparable scale.
+area-averaged by the same factor.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy.typing as npt
 
 Frame = npt.NDArray[Any]  # BGR uint8 (OpenCV types its results loosely)
 
-MAX_WIDTH = 480  # the analysed frame is at most this wide (and more than half of it)
+MIN_WIDTH = 480  # the decoded frame is at least this wide (unless the source is narrower)
 
 _REDUCED: dict[int, int] = {
     1: cv2.IMREAD_COLOR,
@@ -66,16 +68,27 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def looks_complete(data: bytes) -> bool:
+    """A JPEG with a frame header and its end marker: not cut off, not something else.
+
+    The check for the cycles that do not analyse the picture (`sample_every`):
+    a camera sending half-written or non-JPEG snapshots is still caught, at no
+    decoding cost. (Trailing padding after the end marker is allowed.)
+    """
+    return jpeg_size(data) is not None and b"\xff\xd9" in data[-64:]
+
+
 def reduction_for(width: int) -> int:
-    """The least libjpeg reduction (1, 2, 4 or 8) leaving at most MAX_WIDTH pixels."""
-    for factor in (1, 2, 4):
-        if -(-width // factor) <= MAX_WIDTH:
+    """The largest libjpeg reduction (8, 4, 2 or 1) leaving at least MIN_WIDTH pixels."""
+    for factor in (8, 4, 2):
+        if -(-width // factor) >= MIN_WIDTH:
             return factor
-    return 8
+    return 1
 
 
 def decode(jpeg: bytes) -> Frame | None:
-    """A snapshot as a BGR uint8 frame about 240–480 pixels wide; None when not an image."""
+    """A snapshot as a BGR uint8 frame 480–960 pixels wide (narrower only when the
+    source is); None when not an image."""
     if not jpeg:
         return None
     buffer = np.frombuffer(jpeg, dtype=np.uint8)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.simulator.faults import HEALTHY, Fault
+from monitor.simulator.scene import SUB_HEIGHT, SUB_WIDTH
 from monitor.simulator.soap import (
     ACTION_FAILED,
     ACTION_NOT_SUPPORTED,
@@ -135,7 +136,6 @@ MODELS: tuple[VendorModel, ...] = (
     ),
 )
 
-SUB_WIDTH, SUB_HEIGHT = 640, 360
 PROFILE_TOKENS: tuple[str, str] = ("Profile_1", "Profile_2")
 SERVICE_PATHS: tuple[str, ...] = ("/onvif/device_service", "/onvif/media_service", "/onvif/Media")
 SNAPSHOT_PREFIX = "/onvif/snapshot/"

@@ -31,7 +31,7 @@ from monitor.simulator import bad_answers
 from monitor.simulator.device import PROFILE_TOKENS, SERVICE_PATHS, SNAPSHOT_PREFIX
 from monitor.simulator.device import SimulatedDevice as Device
 from monitor.simulator.digest import DigestAuthority, DigestResult
-from monitor.simulator.scene import SnapshotRenderer
+from monitor.simulator.scene import SnapshotRenderer, sub_stream_renderer
 from monitor.simulator.soap import MAX_BODY_BYTES, SoapFault, SoapFaultError, parse_request
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,13 @@ class DeviceRequestHandler:
         lookup: Lookup,
         *,
         renderer: SnapshotRenderer | None = None,
+        sub_renderer: SnapshotRenderer | None = None,
         digest: DigestAuthority | None = None,
     ) -> None:
         self._lookup = lookup
         self._renderer = renderer or SnapshotRenderer()
+        # The second profile's snapshots are the sub-stream's, at its resolution.
+        self._sub_renderer = sub_renderer or sub_stream_renderer()
         self._digest = digest or DigestAuthority()
         self._stopping = asyncio.Event()
 
@@ -236,7 +239,8 @@ class DeviceRequestHandler:
             response = web.Response(body=bad_answers.NOT_AN_IMAGE, content_type="image/jpeg")
             response.headers["Server"] = server
             return response
-        image = await self._renderer.render_async(
+        renderer = self._sub_renderer if token == PROFILE_TOKENS[1] else self._renderer
+        image = await renderer.render_async(
             device.camera_id,
             device.scene,
             device_time=device.reported_clock(),

@@ -62,6 +62,7 @@ from monitor.quality import synth
 Image = npt.NDArray[Any]  # BGR uint8 (cv2 types its results loosely)
 
 WIDTH, HEIGHT = 1920, 1080
+SUB_WIDTH, SUB_HEIGHT = 640, 360  # the sub-stream, as campus cameras commonly run it
 FRAME_INTERVAL = 1.0  # seconds: a live camera shows a new frame at most once per interval
 JPEG_QUALITY = 80
 NOISE_VARIANTS = 3  # sensor-noise variants per look; a camera cycles through them
@@ -339,6 +340,11 @@ class _CameraState:
     variant: int = 0
     clock: int = 0  # the clock second of its last frame
     frozen: tuple[int, int] | None = None  # (variant, clock second) a frozen camera repeats
+
+
+def sub_stream_renderer() -> SnapshotRenderer:
+    """Snapshots of a camera's sub-stream (the simulator's second media profile)."""
+    return SnapshotRenderer(width=SUB_WIDTH, height=SUB_HEIGHT, cache_bytes=CACHE_BYTES // 4)
 
 
 class SnapshotRenderer:
