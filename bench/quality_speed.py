@@ -148,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = next(v for k, v in results.items() if k.startswith("sub-stream"))
     print(
-        f"sub-stream decode + analyse (what the monitor does) is {sub / baseline:.2f}× "
-        "the baseline"
+        f"sub-stream decode + analyse (what the monitor does) is {sub / baseline:.2f}× the baseline"
     )
     return 0
 

@@ -71,7 +71,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         service = MonitorService(
-            loaded, config.database_url, config.poll, config.maintenance, config.quality
+            loaded,
+            config.database_url,
+            config.poll,
+            config.maintenance,
+            config.quality,
+            config.recordings,
         )
         try:
             if args.once:
@@ -82,6 +87,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                     f"{outcome.probes - outcome.failed} answered fully, {outcome.failed} failed; "
                     f"stored in {_display_url(config.database_url)}"
                 )
+                if service.recorders is not None:
+                    recordings = service.recorders.snapshot
+                    up = sum(1 for s in recordings.nvrs.values() if s.up)
+                    print(
+                        f"checked {len(recordings.nvrs)} NVRs ({up} answered) and the "
+                        f"footage of {len(recordings.channels)} channels"
+                    )
                 return EXIT_OK
             stop = asyncio.Event()
             host, port = listen
@@ -103,6 +115,7 @@ def _display_url(url: str) -> str:
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from monitor.polling.snapshot import MonitorSnapshot
+    from monitor.recordings.poller import RecordingPoller
     from monitor.storage.store import Store
     from site_map.coverage import coverage_csv, coverage_table, coverage_to_json
 
@@ -112,7 +125,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     config, loaded = found
     store = Store.open(config.database_url)
     try:
-        snapshot = MonitorSnapshot.build(loaded.site_map, store.load_states())
+        # The stored footage, judged now: time since the last search counts as missing.
+        recordings = RecordingPoller(loaded, store, config.recordings).snapshot
+        snapshot = MonitorSnapshot.build(
+            loaded.site_map, store.load_states(), recordings=recordings
+        )
     finally:
         store.close()
     report = snapshot.coverage

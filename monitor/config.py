@@ -12,6 +12,9 @@ poll:
   concurrency: 200
   down_after: 3
   up_after: 2
+recordings:                    # NVR storage checks (docs/recordings.md)
+  interval_seconds: 900
+  timeout_seconds: 300
 ```
 A site-map file given in place of a config is accepted as-is, with defaults.
 """
@@ -44,6 +47,28 @@ class PollSettings(BaseModel):
     up_after: int = Field(2, ge=1, description="consecutive successes before online again")
 
 
+class RecordingSettings(BaseModel):
+    """The slow cycle over the recorders: disks, channels and footage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    interval_seconds: float = Field(900.0, gt=0, description="one pass over every NVR")
+    timeout_seconds: float = Field(
+        300.0, gt=0, description="deadline of one NVR's whole pass (all its channels)"
+    )
+    concurrency: int = Field(8, ge=1, le=1000, description="NVRs checked at once")
+    full_check_hours: float = Field(
+        24.0, gt=0, description="search the whole window again this often (footage lost later)"
+    )
+    horizon_extra_days: float = Field(
+        5.0, ge=0, description="search this far beyond retention_days, to show retention above it"
+    )
+    overlap_seconds: float = Field(
+        600.0, ge=0, description="incremental searches start this far before the last one ended"
+    )
+
+
 class MonitorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,6 +79,7 @@ class MonitorConfig(BaseModel):
     # Parsed by monitor.history.maintenance for its own, clearer messages.
     maintenance: list[object] = []
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    recordings: RecordingSettings = RecordingSettings()
 
     @field_validator("listen")
     @classmethod
@@ -78,6 +104,7 @@ class ResolvedConfig:
     poll: PollSettings
     maintenance: tuple[MaintenanceWindow, ...] = ()
     quality: QualityConfig = field(default_factory=QualityConfig)
+    recordings: RecordingSettings = field(default_factory=RecordingSettings)
 
 
 def default_database_url(directory: Path) -> str:
@@ -123,4 +150,5 @@ def load_config(path: str | Path, database: str | None = None) -> ResolvedConfig
         poll=config.poll,
         maintenance=maintenance,
         quality=config.quality,
+        recordings=config.recordings,
     )

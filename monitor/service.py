@@ -13,13 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from aiohttp import web
 
 from monitor.api.http import build_app, serve
-from monitor.config import PollSettings
+from monitor.config import PollSettings, RecordingSettings
 from monitor.history.availability import AvailabilityReport
 from monitor.history.maintenance import MaintenanceWindow
 from monitor.history.query import HistoryReader
 from monitor.logs import Progress
 from monitor.polling.poller import CycleOutcome, Poller
 from monitor.quality.thresholds import QualityConfig
+from monitor.recordings.poller import RecordingPoller
+from monitor.recordings.snapshot import RecordingSnapshot
 from monitor.storage.store import Store
 from site_map.loader import LoadedSiteMap
 
@@ -49,10 +51,26 @@ class MonitorService:
         poll: PollSettings,
         maintenance: Sequence[MaintenanceWindow] = (),
         quality: QualityConfig | None = None,
+        recordings: RecordingSettings | None = None,
     ) -> None:
         raise_open_file_limit()
         self.store = Store.open(database_url)
-        self.poller = Poller(loaded, self.store, poll, progress=Progress(), quality=quality)
+        recordings = recordings or RecordingSettings()
+        # The storage pass over the NVRs, when the site map has any.
+        self.recorders: RecordingPoller | None = (
+            RecordingPoller(loaded, self.store, recordings)
+            if recordings.enabled and loaded.site_map.nvrs
+            else None
+        )
+        recorders = self.recorders
+        self.poller = Poller(
+            loaded,
+            self.store,
+            poll,
+            progress=Progress(),
+            quality=quality,
+            recordings=(lambda: recorders.snapshot) if recorders is not None else None,
+        )
         self.history = HistoryReader(
             self.store,
             loaded.site_map,
@@ -82,9 +100,14 @@ class MonitorService:
             self._refresh = asyncio.create_task(self.refresh_availability())
 
     async def once(self) -> CycleOutcome:
+        """One camera cycle and one storage pass, side by side; then the snapshot has both."""
         self.store.record_monitor_start(time.time())
         try:
-            return await self.poller.run_cycle()
+            if self.recorders is None:
+                return await self.poller.run_cycle()
+            outcome, _ = await asyncio.gather(self.poller.run_cycle(), self.recorders.run_pass())
+            self.poller.refresh_snapshot()
+            return outcome
         finally:
             self.store.record_monitor_stop(time.time())
 
@@ -114,8 +137,14 @@ class MonitorService:
             if on_cycle is not None:
                 on_cycle(outcome)
 
+        def after_pass(_: RecordingSnapshot) -> None:
+            self.poller.refresh_snapshot()
+
         try:
-            await self.poller.run_forever(stop, on_cycle=after_cycle)
+            loops = [self.poller.run_forever(stop, on_cycle=after_cycle)]
+            if self.recorders is not None:
+                loops.append(self.recorders.run_forever(stop, on_pass=after_pass))
+            await asyncio.gather(*loops)
         finally:
             if self._refresh is not None:
                 await self._refresh
@@ -125,4 +154,6 @@ class MonitorService:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.poller.close()
+        if self.recorders is not None:
+            await self.recorders.close()
         self.store.close()

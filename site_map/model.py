@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -53,6 +54,30 @@ def check_host(value: str) -> str:
         return value
     raise ValueError(f"'{value}' is not a host name or IP address")
 
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}' (give an IANA name such as Asia/Shanghai)"
+        ) from None
+    return value
+
+
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+def check_clock(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError(f"'{value}' is not a time of day HH:MM (00:00 to 24:00)")
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+ClockTime = Annotated[str, AfterValidator(check_clock)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Host = Annotated[str, Field(min_length=1, max_length=253), AfterValidator(check_host)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -120,9 +145,30 @@ class OnvifEndpoint(_Model):
     credentials: Identifier = "default"
 
 
+class RecordingWindow(_Model):
+    """When a channel is expected to record, in the recorder's local time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    days: tuple[Weekday, ...] = WEEKDAYS  # type: ignore[assignment]
+    start: ClockTime = Field("00:00", alias="from")
+    end: ClockTime = Field("24:00", alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RecordingWindow:
+        if self.end <= self.start:
+            raise ValueError(
+                f"recording window from {self.start} to {self.end} is empty "
+                "(write two windows for one that crosses midnight)"
+            )
+        return self
+
+
 class RecordingRef(_Model):
     id: Identifier
     channel: int = Field(ge=1)
+    # When this channel should record; none given: around the clock (24/7).
+    schedule: tuple[RecordingWindow, ...] = ()
 
 
 class Camera(_Model):
@@ -145,6 +191,9 @@ class Nvr(_Model):
     credentials: Identifier = "default"
     campus: Identifier | None = None
     switch: Identifier | None = None
+    # The zone of the recorder's clock (Dahua and some ISAPI firmware speak
+    # local time without an offset); default: the monitor's own.
+    timezone: TimeZoneName | None = None
 
 
 class Credential(_Model):

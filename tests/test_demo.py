@@ -24,6 +24,9 @@ def test_demo_campus_has_two_campuses_every_category_and_enough_of_everything():
     assert len(site_map["cameras"]) >= 300
     kinds = {str(f) if isinstance(f, str) else next(iter(f)) for f in campus.faults.values()}
     assert {"offline", "hang", "auth_fail", "clock_skew", "video"} <= kinds
+    assert {"disk", "recording_gaps", "retention_days"} <= kinds
+    assert {n["kind"] for n in site_map["nvrs"]} == {"onvif", "hikvision", "dahua"}
+    assert all(c.get("nvr") for c in site_map["cameras"])
     assert {c["onvif"]["host"].split(".")[0] for c in site_map["cameras"]} == {"127"}
 
 
@@ -61,16 +64,18 @@ def test_demo_runs_a_cycle_and_prints_numbers_the_faults_imply(tmp_path: Path):
     rates = dict(re.findall(r"(\w+) ([\d.]+%|—)", line))
     # 86 sites, 2 short of cameras; 309 cameras: 6 not answering ONVIF (4 unplugged,
     # 1 hanging, 1 wrong password), 1 more without video, 3 with a useless picture
-    # (black, blurred, covered) in sites that have cameras to spare; no NVR yet.
+    # (black, blurred, covered) in sites that have cameras to spare. Storage: 309
+    # channels; nvr-south-1's 32 miss a tenth of every day, nvr-south-4's 32 keep
+    # 21 of the 30 days (nvr-north-2's failed disk loses nothing here).
     assert rates == {
         "install": f"{84 / 86 * 100:.1f}%",
         "online": f"{303 / 309 * 100:.1f}%",
         "intact": f"{299 / 309 * 100:.1f}%",
-        "storage": "—",
+        "storage": f"{(309 - 32 * 0.1 - 32 * 9 / 30) / 309 * 100:.1f}%",
         "effective": f"{84 / 86 * 100:.1f}%",
     }
-    # 10 − 2 (install below 100%) − 2 (storage absent counts as not met).
-    assert "score 6/10" in line
+    # 10 − 2 (install below 100%); intact and storage meet their targets.
+    assert "score 8/10" in line
     assert f"http://127.0.0.1:{port}/metrics" in result.stdout
     password = (tmp_path / "demo" / "camera-password.txt").read_text().strip()
     assert password not in result.stdout + result.stderr

@@ -685,13 +685,14 @@ def test_faults_file(tmp_path: Path) -> None:
         "clock_skew: SECONDS, clock_report_only: SECONDS, slow: SECONDS, "
         "http_status: CODE [empty], flood: length|chunked, flood_snapshot: length|chunked, "
         "foreign_xaddr: HOST:PORT, redirect: HOST:PORT, video: black|frozen|blur|occluded|"
-        "color_cast|dark|bright|shifted, recording_gaps: FRACTION, disk: error)"
+        "color_cast|dark|bright|shifted, recording_gaps: FRACTION, disk: error, "
+        "retention_days: DAYS)"
     )
     path.write_text("cam-1: offline\nnvr-1: bad_snapshot\n", encoding="utf-8")
     with pytest.raises(FaultError, match=r":2: device 'nvr-1': bad_snapshot applies to cameras"):
         load_faults(path, site_map)
     path.write_text("cam-1: {disk: error}\n", encoding="utf-8")
-    with pytest.raises(FaultError, match=r":1: device 'cam-1': disk faults apply to NVRs only"):
+    with pytest.raises(FaultError, match=r":1: device 'cam-1': disk applies to NVRs only"):
         load_faults(path, site_map)
     path.write_text("- cam-1\n", encoding="utf-8")
     with pytest.raises(FaultError, match="maps device ids to faults"):
@@ -822,3 +823,37 @@ async def test_main_simulate_refuses_with_exit_2(tmp_path: Path) -> None:
         "error: camera 'cam-1': host 10.20.1.11 is not a loopback address; "
         "the simulator only serves 127.0.0.0/8"
     )
+
+
+def test_nvr_faults_are_only_those_a_simulated_nvr_can_show(tmp_path: Path) -> None:
+    from monitor.simulator.faults import load_faults
+    from site_map.model import SiteMap
+
+    site_map = SiteMap.model_validate(
+        {
+            "school": "S",
+            "campuses": [{"id": "c"}],
+            "sites": [{"id": "s", "campus": "c", "category": "gate"}],
+            "cameras": [{"id": "cam-1", "sites": ["s"], "onvif": {"host": "127.0.0.1"}}],
+            "nvrs": [{"id": "nvr-1", "host": "127.0.0.2"}],
+            "credentials": {"default": {"username": "u", "password": "p"}},
+        }
+    )
+    path = tmp_path / "faults.yaml"
+    path.write_text(
+        "nvr-1: [offline, {recording_gaps: 0.2}, {disk: error}, {retention_days: 12}]\n",
+        encoding="utf-8",
+    )
+    fault = load_faults(path, site_map)["nvr-1"]
+    assert (fault.recording_gaps, fault.disk, fault.retention_days) == (0.2, "error", 12.0)
+    path.write_text("nvr-1: {clock_skew: 60}\n", encoding="utf-8")
+    with pytest.raises(
+        FaultError, match=r":1: device 'nvr-1': clock_skew is not simulated for NVRs"
+    ):
+        load_faults(path, site_map)
+    path.write_text("cam-1: {retention_days: 12}\n", encoding="utf-8")
+    with pytest.raises(FaultError, match=r"retention_days applies to NVRs only"):
+        load_faults(path, site_map)
+    path.write_text("nvr-1: {retention_days: 0}\n", encoding="utf-8")
+    with pytest.raises(FaultError, match=r"retention_days needs the days of video"):
+        load_faults(path, site_map)

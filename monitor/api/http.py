@@ -16,6 +16,7 @@ from monitor.history.availability import AvailabilityReport, mttr
 from monitor.history.periods import parse_period
 from monitor.history.query import HistoryReader
 from monitor.polling.snapshot import MonitorSnapshot
+from monitor.recordings.report import recordings_to_json
 from site_map.coverage import coverage_to_json
 
 SnapshotSource = Callable[[], MonitorSnapshot]
@@ -33,6 +34,8 @@ _INDEX = """<!doctype html><meta charset="utf-8"><title>Tianyan 校园天眼</ti
 of every camera, site, campus and the school (JSON)</li>
 <li><a href="/api/outages?period=7d">/api/outages?period=7d</a> — outages with cause and
 time to repair (JSON)</li>
+<li><a href="/api/recordings">/api/recordings</a> — NVRs, disks, and each channel's
+footage: retention, completeness, gaps (JSON)</li>
 <li><a href="/-/healthy">/-/healthy</a> — liveness</li>
 </ul>
 """
@@ -84,6 +87,11 @@ def cameras_to_json(snapshot: MonitorSnapshot) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+async def _recordings(request: web.Request) -> web.Response:
+    snapshot = request.app[SNAPSHOT]()
+    return web.json_response(recordings_to_json(snapshot.recordings, snapshot.site_map))
 
 
 async def _cameras(request: web.Request) -> web.Response:
@@ -149,6 +157,7 @@ def build_app(
     app.router.add_get("/api/cameras", _cameras)
     app.router.add_get("/api/availability", _availability)
     app.router.add_get("/api/outages", _outages)
+    app.router.add_get("/api/recordings", _recordings)
     return app
 
 

@@ -39,6 +39,10 @@ UNITS = {
     "dormitory": "学生处",
 }
 CAMERA_PORT = 8000
+NVR_PORT = 8000
+CHANNELS_PER_NVR = 32
+NVR_KINDS = ("hikvision", "dahua", "onvif")
+TIMEZONE = "Asia/Shanghai"
 PASSWORD_FILE = "camera-password.txt"
 
 # Sites deliberately short of cameras, so the install rate misses its target:
@@ -57,11 +61,35 @@ class DemoCampus:
         return [c["id"] for c in self.site_map["cameras"]]
 
 
+def _assign_recorders(
+    cameras: list[dict[str, Any]], campus_id: str, octet: int, nvrs: list[dict[str, Any]]
+) -> None:
+    """32-channel NVRs of each kind in turn, the campus's cameras recorded in order."""
+    for index in range(math.ceil(len(cameras) / CHANNELS_PER_NVR)):
+        nvr_id = f"nvr-{campus_id}-{index + 1}"
+        nvrs.append(
+            {
+                "id": nvr_id,
+                "name": f"{campus_id} 录像机 {index + 1}",
+                "kind": NVR_KINDS[index % len(NVR_KINDS)],
+                "host": f"127.{octet}.254.{index + 1}",
+                "port": NVR_PORT,
+                "credentials": "default",
+                "campus": campus_id,
+                "timezone": TIMEZONE,
+            }
+        )
+        chunk = cameras[index * CHANNELS_PER_NVR : (index + 1) * CHANNELS_PER_NVR]
+        for channel, camera in enumerate(chunk, start=1):
+            camera["nvr"] = {"id": nvr_id, "channel": channel}
+
+
 def build_demo_campus() -> DemoCampus:
     sites: list[dict[str, Any]] = []
     cameras: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
+    nvrs: list[dict[str, Any]] = []
     for campus_id, campus_name, octet in CAMPUSES:
         serial = 0
         for row, (category, count, per_site, name) in enumerate(LAYOUT):
@@ -111,6 +139,9 @@ def build_demo_campus() -> DemoCampus:
                     if category == "gate" and k < 2:
                         camera["roles"] = ["face_recognition" if k == 0 else "vehicle_checkpoint"]
                     cameras.append(camera)
+        _assign_recorders(
+            [c for c in cameras if c["id"].startswith(f"{campus_id}-")], campus_id, octet, nvrs
+        )
         campus_nodes = [n["id"] for n in nodes if n["id"].startswith(campus_id)]
         edges.extend(
             {"from": a, "to": b, "main": "main-road" in a or "main-road" in b}
@@ -122,6 +153,7 @@ def build_demo_campus() -> DemoCampus:
         "campuses": [{"id": cid, "name": name} for cid, name, _ in CAMPUSES],
         "sites": sites,
         "cameras": cameras,
+        "nvrs": nvrs,
         "credentials": {"default": {"username": "admin", "password_file": PASSWORD_FILE}},
         "roads": {"nodes": nodes, "edges": edges},
     }
@@ -139,5 +171,10 @@ def build_demo_campus() -> DemoCampus:
         "north-cam-0020": {"video": "black"},
         "north-cam-0030": {"video": "blur"},
         "south-cam-0045": {"video": "occluded"},
+        # Storage: a failed disk, a recorder losing a tenth of every day, one
+        # whose disks hold only 21 days.
+        "nvr-north-2": {"disk": "error"},
+        "nvr-south-1": {"recording_gaps": 0.1},
+        "nvr-south-4": {"retention_days": 21},
     }
     return DemoCampus(site_map=site_map, faults=faults)

@@ -68,6 +68,7 @@ def summary(rates: ScopeRates, score: float, listen: tuple[str, int], config: Pa
             f"  metrics     {base}/metrics",
             f"  coverage    {base}/api/coverage",
             f"  cameras     {base}/api/cameras",
+            f"  recordings  {base}/api/recordings",
             f"  table       tianyan coverage {config}",
             f"  files       {config.parent}/ (site-map.yaml, faults.yaml, config.yaml)",
             "",
@@ -86,7 +87,12 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
     await simulator.start()
     await simulator.warm_up()
     service = MonitorService(
-        loaded, config.database_url, config.poll, config.maintenance, config.quality
+        loaded,
+        config.database_url,
+        config.poll,
+        config.maintenance,
+        config.quality,
+        config.recordings,
     )
     stop = asyncio.Event()
     done = 0
@@ -106,10 +112,15 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
     try:
         await service.start_http(*listen)
         print(
-            f"simulating {len(loaded.site_map.cameras)} cameras on 127.77.x.x/127.78.x.x; "
+            f"simulating {len(loaded.site_map.cameras)} cameras and "
+            f"{len(loaded.site_map.nvrs)} NVRs on 127.77.x.x/127.78.x.x; "
             f"serving http://{listen[0]}:{listen[1]}/ — Ctrl-C to stop",
             file=sys.stderr,
         )
+        if service.recorders is not None:
+            # The first search of 35 days of footage takes seconds: done before the
+            # first figures are shown, so the storage rate is there from the start.
+            await service.recorders.run_pass()
         await service.run(*listen, stop, on_cycle=on_cycle)
     finally:
         await service.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.exporter.recordings import add_recordings, recording_families
 from monitor.history.availability import AvailabilityReport
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.result import STAGE_ORDER, Stage
@@ -245,6 +246,7 @@ class SnapshotCollector(Collector):
     def describe(self) -> Iterator[Metric]:
         yield from _families().values()
         yield from _counters().values()
+        yield from recording_families().values()
         if self._availability is not None:
             yield from _availability_families().values()
 
@@ -365,6 +367,9 @@ class SnapshotCollector(Collector):
             )
         yield from f.values()
         yield from c.values()
+        r = recording_families()
+        add_recordings(r, snap.recordings, site_map)
+        yield from r.values()
         if self._availability is not None:
             a = _availability_families()
             _add_availability(a, self._availability(), site_map)

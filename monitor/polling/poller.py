@@ -19,6 +19,7 @@ from monitor.probing.registry import prepare_probers
 from monitor.probing.result import ProbeResult
 from monitor.probing.target import DeviceSession, Target
 from monitor.quality.thresholds import QualityConfig, thresholds_for
+from monitor.recordings.snapshot import RecordingSnapshot
 from monitor.state import (
     CameraState,
     Hysteresis,
@@ -75,11 +76,14 @@ class Poller:
         *,
         progress: ProgressCallback | None = None,
         quality: QualityConfig | None = None,
+        recordings: Callable[[], RecordingSnapshot] | None = None,
     ) -> None:
         self.loaded = loaded
         self.store = store
         self.settings = settings
         self.progress = progress
+        # The storage poller's latest picture (the storage rate comes from it).
+        self.recordings = recordings
         self.hysteresis = Hysteresis(settings.down_after, settings.up_after)
         self.sessions = {t.id: DeviceSession(t) for t in build_targets(loaded)}
         self._configure_quality(quality or QualityConfig())
@@ -262,6 +266,14 @@ class Poller:
                 for camera, session in self.sessions.items()
                 if session.quality.reference is not None
             },
+            recordings=self.recordings() if self.recordings is not None else None,
+        )
+
+    def refresh_snapshot(self) -> None:
+        """Rebuild the snapshot with the same camera states (after a storage pass)."""
+        old = self._snapshot
+        self._snapshot = self._build_snapshot(
+            old.cycle_started_at, old.cycle_finished_at, time.time()
         )
 
     async def _save(

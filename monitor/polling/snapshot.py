@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from monitor.recordings.snapshot import RecordingSnapshot
 from monitor.state import CameraState
 from site_map.coverage import CameraHealth, ChannelStorage, CoverageReport, compute_coverage
 from site_map.model import SiteMap
@@ -41,6 +42,8 @@ class MonitorSnapshot:
     changes_last_hour: Mapping[str, int] = field(default_factory=dict)
     # When each camera's reference view was taken (cameras with one).
     references: Mapping[str, float] = field(default_factory=dict)
+    # The latest storage pass over the NVRs (the storage rate comes from it).
+    recordings: RecordingSnapshot = field(default_factory=RecordingSnapshot)
 
     @classmethod
     def build(
@@ -48,7 +51,7 @@ class MonitorSnapshot:
         site_map: SiteMap,
         states: Mapping[str, CameraState],
         *,
-        storage: Mapping[str, ChannelStorage] | None = None,
+        recordings: RecordingSnapshot | None = None,
         cycle_started_at: float | None = None,
         cycle_finished_at: float | None = None,
         cycles_completed: int = 0,
@@ -59,6 +62,8 @@ class MonitorSnapshot:
     ) -> MonitorSnapshot:
         configured = {c.id for c in site_map.cameras}
         kept = {k: v for k, v in states.items() if k in configured}
+        recordings = recordings or RecordingSnapshot()
+        storage: Mapping[str, ChannelStorage] = recordings.storage()
         return cls(
             site_map=site_map,
             states=MappingProxyType(kept),
@@ -70,4 +75,5 @@ class MonitorSnapshot:
             transitions=MappingProxyType(dict(transitions or {})),
             changes_last_hour=MappingProxyType(dict(changes_last_hour or {})),
             references=MappingProxyType(dict(references or {})),
+            recordings=recordings,
         )

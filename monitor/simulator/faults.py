@@ -14,6 +14,7 @@ A faults file is YAML mapping a camera or NVR id of the site map to a fault::
     cam-0010: {video: {fault: blur, strength: 0.5}}
     cam-0011: {video: {fault: frozen, clock: running}}
     nvr-north-1: {recording_gaps: 0.1}
+    nvr-north-2: [{disk: error}, {retention_days: 12}]
 
 A device may carry several faults (a list). Every mistake is an error naming
 the file, the line and the device: a fault is never silently dropped.
@@ -84,6 +85,7 @@ VALUE_FAULTS: tuple[str, ...] = (
     "video",
     "recording_gaps",
     "disk",
+    "retention_days",
 )
 # Value faults that may also be written alone, meaning this value.
 DEFAULT_VALUES: dict[str, object] = {"flood": "length", "flood_snapshot": "length"}
@@ -102,6 +104,12 @@ ANSWER_FAULTS: tuple[str, ...] = (
 SNAPSHOT_FAULTS: tuple[str, ...] = ("no_snapshot", "bad_snapshot", "flood_snapshot")
 # Faults of a camera's video; an NVR carrying one is a mistake.
 CAMERA_ONLY: tuple[str, ...] = ("video", *SNAPSHOT_FAULTS)
+# Faults of a recorder's storage; a camera carrying one is a mistake.
+NVR_ONLY: tuple[str, ...] = ("recording_gaps", "disk", "retention_days")
+# What a simulated NVR can do (monitor/simulator/nvr): the rest is for cameras.
+NVR_FAULTS: tuple[str, ...] = ("offline", "hang", "slow", "auth_fail", *NVR_ONLY)
+# Longer than any recorder keeps video; longer is a typo.
+MAX_RETENTION_DAYS = 3650
 
 # A clock more than ten years off is a typo, not a fault worth simulating.
 MAX_CLOCK_SKEW = 10 * 365 * 86400.0
@@ -113,7 +121,8 @@ EXPECTED = (
     "xml_bomb, xxe, bad_snapshot, clock_skew: SECONDS, clock_report_only: SECONDS, "
     "slow: SECONDS, http_status: CODE [empty], flood: length|chunked, "
     "flood_snapshot: length|chunked, foreign_xaddr: HOST:PORT, redirect: HOST:PORT, "
-    "video: " + "|".join(VIDEO_FAULTS) + ", recording_gaps: FRACTION, disk: error"
+    "video: " + "|".join(VIDEO_FAULTS) + ", recording_gaps: FRACTION, disk: error, "
+    "retention_days: DAYS"
 )
 
 
@@ -149,6 +158,7 @@ class Fault:
     video_clock_running: bool = False  # frozen: the on-screen clock still ticks
     recording_gaps: float = 0.0  # NVR: fraction of the expected recording missing
     disk: str | None = None  # NVR: disk fault (DISK_FAULTS)
+    retention_days: float = 0.0  # NVR: keeps only this many days (0: longer than required)
 
     @property
     def video_fault(self) -> str | None:
@@ -170,7 +180,7 @@ class Fault:
     def describe(self) -> str:
         """A short human-readable list, e.g. ``auth_fail, clock_skew: 3600``."""
         parts: list[str] = [name for name in FLAG_FAULTS if getattr(self, name)]
-        for name in ("clock_skew", "clock_report_only", "slow", "recording_gaps"):
+        for name in ("clock_skew", "clock_report_only", "slow", "recording_gaps", "retention_days"):
             value = getattr(self, name)
             if value:
                 parts.append(f"{name}: {value:g}")
@@ -309,6 +319,14 @@ def _value_fault(name: str, value: object) -> list[tuple[str, object]]:
         return [(name, fraction)]
     if name == "disk":
         return [(name, _choice(name, value, DISK_FAULTS))]
+    if name == "retention_days":
+        days = _number("retention_days", value)
+        if not 0.0 < days <= MAX_RETENTION_DAYS:
+            raise FaultError(
+                f"retention_days needs the days of video the recorder keeps, more than 0 "
+                f"and at most {MAX_RETENTION_DAYS}, got {value!r}"
+            )
+        return [(name, days)]
     raise FaultError(f"unknown fault '{name}' ({EXPECTED})")
 
 
@@ -415,8 +433,12 @@ def load_faults(path: str | Path | None, site_map: SiteMap) -> dict[str, Fault]:
             fault = parse_fault(value)
         except FaultError as exc:
             raise FaultError(f"{where}: device '{device_id}': {exc}") from None
-        if device_id in cameras and (fault.disk is not None):
-            raise FaultError(f"{where}: device '{device_id}': disk faults apply to NVRs only")
+        nvr_faults = [name for name in NVR_ONLY if getattr(fault, name)]
+        if device_id in cameras and nvr_faults:
+            verb = "applies" if len(nvr_faults) == 1 else "apply"
+            raise FaultError(
+                f"{where}: device '{device_id}': {', '.join(nvr_faults)} {verb} to NVRs only"
+            )
         if device_id in nvrs:
             camera_faults = [name for name in CAMERA_ONLY if getattr(fault, name)]
             if camera_faults:
@@ -424,6 +446,18 @@ def load_faults(path: str | Path | None, site_map: SiteMap) -> dict[str, Fault]:
                 raise FaultError(
                     f"{where}: device '{device_id}': {', '.join(camera_faults)} "
                     f"{verb} to cameras only"
+                )
+            others = [
+                f.name
+                for f in fields(Fault)
+                if getattr(fault, f.name) != getattr(HEALTHY, f.name)
+                and f.name not in NVR_FAULTS
+                and f.name != "http_empty"
+            ]
+            if others:
+                raise FaultError(
+                    f"{where}: device '{device_id}': {', '.join(others)} is not simulated "
+                    f"for NVRs (they take {', '.join(NVR_FAULTS)})"
                 )
         faults[device_id] = fault
     return faults

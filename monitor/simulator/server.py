@@ -21,14 +21,18 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from monitor.simulator.device import SimulatedDevice
 from monitor.simulator.discovery import DiscoveryResponder
+from monitor.simulator.errors import SimulatorRefused, SimulatorStartError
 from monitor.simulator.faults import HEALTHY, Fault, FaultError, load_faults
 from monitor.simulator.http_server import DeviceRequestHandler
-from monitor.simulator.scene import SnapshotRenderer, scene_for
+from monitor.simulator.nvr.recorder import SimulatedChannel, SimulatedNvr, local_zone
+from monitor.simulator.nvr.server import NvrSimulator
+from monitor.simulator.scene import SnapshotRenderer, scene_for, sub_stream_renderer
 from site_map.credentials import CredentialError, resolve_password
 from site_map.model import SiteMap
 
@@ -40,22 +44,14 @@ LISTEN_BACKLOG = 128
 SPARE_FILES = 256
 
 
-class SimulatorRefused(ValueError):
-    """The site map asks for something the simulator will not do (e.g. a real address)."""
-
-
-class SimulatorStartError(RuntimeError):
-    """The simulator could not start listening (address in use, too few open files...)."""
-
-
-def _loopback_host(camera_id: str, host: str) -> str:
+def _loopback_host(device_id: str, host: str, what: str = "camera") -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
     if address is None or address.version != 4 or address not in LOOPBACK:
         raise SimulatorRefused(
-            f"camera '{camera_id}': host {host} is not a loopback address; "
+            f"{what} '{device_id}': host {host} is not a loopback address; "
             "the simulator only serves 127.0.0.0/8"
         )
     return str(address)
@@ -81,13 +77,24 @@ class Simulator:
         *,
         renderer: SnapshotRenderer | None = None,
         discovery: bool = False,
+        nvrs: Mapping[str, SimulatedNvr] | None = None,
     ) -> None:
         self._devices: dict[str, SimulatedDevice] = dict(devices)
+        self.recorders = NvrSimulator(nvrs or {})
+        # Where each camera is recorded: a camera that stops sending leaves a gap there.
+        self._recorded_at: dict[str, tuple[SimulatedNvr, int]] = {
+            channel.camera_id: (nvr, channel.number)
+            for nvr in (nvrs or {}).values()
+            for channel in nvr.channels.values()
+        }
+        for camera_id, device in self._devices.items():
+            self._note_recording(camera_id, device.fault)
         self.devices: Mapping[str, SimulatedDevice] = MappingProxyType(self._devices)
         self._by_address: dict[tuple[str, int], SimulatedDevice] = {}
         for device in self._devices.values():
             self._by_address[(device.host, device.port)] = device
         self._renderer = renderer or SnapshotRenderer()
+        self._sub_renderer = sub_stream_renderer()
         self._handler: DeviceRequestHandler | None = None
         self._http: web.Server | None = None
         self._servers: dict[str, asyncio.Server] = {}
@@ -124,7 +131,9 @@ class Simulator:
                 f"{len(self._devices)} cameras need about {needed} open files but the limit "
                 f"is {limit}; raise it (ulimit -n) and try again"
             )
-        self._handler = DeviceRequestHandler(self.device_at, renderer=self._renderer)
+        self._handler = DeviceRequestHandler(
+            self.device_at, renderer=self._renderer, sub_renderer=self._sub_renderer
+        )
         self._http = self._handler.make_server()
         self._running = True
         try:
@@ -136,6 +145,7 @@ class Simulator:
                 await self._serve(device, self._bind(device))
             if self.discovery is not None:
                 self.discovery.start()
+            await self.recorders.start()
         except BaseException:
             await self.stop()
             raise
@@ -143,7 +153,8 @@ class Simulator:
     async def warm_up(self) -> None:
         """Render every camera's picture once, so that the first snapshots answer at once.
 
-        A picture is rendered on its first request otherwise (tenths of a
+        The sub-stream's pictures are the ones the monitor fetches. A picture
+        is rendered on its first request otherwise (tenths of a
         second each, in one worker thread): a campus's first poll would see
         hundreds of them queue up and its probes miss their deadlines.
         """
@@ -151,7 +162,7 @@ class Simulator:
             fault = device.fault
             if fault.offline:
                 continue
-            await self._renderer.render_async(
+            await self._sub_renderer.render_async(
                 device.camera_id,
                 device.scene,
                 device_time=device.reported_clock(),
@@ -165,6 +176,7 @@ class Simulator:
         if not self._running:
             return
         self._running = False
+        await self.recorders.stop()
         if self.discovery is not None:
             self.discovery.stop()
         # Pending listeners see that the simulator stopped and close themselves.
@@ -204,6 +216,7 @@ class Simulator:
         new = fault if fault is not None else HEALTHY
         old = device.fault
         device.fault = new
+        self._note_recording(device_id, new)
         if not self._running:
             return
         if new.offline and not old.offline:
@@ -217,6 +230,16 @@ class Simulator:
             task.add_done_callback(lambda done: self._pending_done(device_id, done))
         elif new.hang != old.hang:
             self._drop_connections(device)
+
+    def _note_recording(self, camera_id: str, fault: Fault) -> None:
+        recorded = self._recorded_at.get(camera_id)
+        if recorded is not None:
+            nvr, channel = recorded
+            nvr.camera_down(channel, fault.offline or fault.hang)
+
+    async def set_nvr_fault(self, nvr_id: str, fault: Fault | None) -> None:
+        """Change a simulated NVR's fault now (``offline`` closes its listener)."""
+        await self.recorders.set_fault(nvr_id, fault)
 
     # -- sockets ------------------------------------------------------------------------
     def _bind(self, device: SimulatedDevice) -> socket.socket:
@@ -280,7 +303,7 @@ def build_simulator(
     environ: Mapping[str, str] | None = None,
     discovery: bool = False,
 ) -> Simulator:
-    """A simulator for every camera of `site_map` (not started); `discovery` also
+    """A simulator for every camera and NVR of `site_map` (not started); `discovery` also
     answers WS-Discovery probes on UDP 3702 of every camera host.
 
     Raises `SimulatorRefused` for a camera host outside 127.0.0.0/8 or two
@@ -327,7 +350,41 @@ def build_simulator(
             scene=scene_for(category, camera.id),
             fault=faults.get(camera.id, HEALTHY),
         )
-    return Simulator(devices, discovery=discovery)
+    nvrs: dict[str, SimulatedNvr] = {}
+    channels: dict[str, dict[int, SimulatedChannel]] = {n.id: {} for n in site_map.nvrs}
+    for camera in site_map.cameras:
+        if camera.nvr is not None and camera.nvr.id in channels:
+            channels[camera.nvr.id][camera.nvr.channel] = SimulatedChannel(
+                camera.nvr.channel, camera.id, camera.name or camera.id
+            )
+    for nvr in site_map.nvrs:
+        host = _loopback_host(nvr.id, nvr.host, "NVR")
+        address = (host, nvr.port)
+        if address in taken:
+            raise SimulatorRefused(
+                f"NVR '{nvr.id}': {host}:{nvr.port} is already served for "
+                f"'{taken[address]}'; give each device its own host:port"
+            )
+        taken[address] = nvr.id
+        credential = site_map.credentials.get(nvr.credentials)
+        if credential is None:
+            raise CredentialError(f"NVR '{nvr.id}': unknown credentials '{nvr.credentials}'")
+        if nvr.credentials not in passwords:
+            passwords[nvr.credentials] = resolve_password(
+                nvr.credentials, credential, base_dir, env
+            )
+        nvrs[nvr.id] = SimulatedNvr(
+            id=nvr.id,
+            kind=nvr.kind,
+            host=host,
+            port=nvr.port,
+            username=credential.username,
+            password=passwords[nvr.credentials],
+            channels=channels[nvr.id],
+            timezone=ZoneInfo(nvr.timezone) if nvr.timezone else local_zone(),
+            fault=faults.get(nvr.id, HEALTHY),
+        )
+    return Simulator(devices, discovery=discovery, nvrs=nvrs)
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -377,12 +434,13 @@ async def _run(simulator: Simulator, site_map: SiteMap, faults: Mapping[str, Fau
             for part in fault.describe().split(", "):
                 kinds[part.split(":")[0]] += 1
         detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
-        other = sum(1 for device_id in faults if device_id not in simulator.devices)
+        recorders = simulator.recorders.nvrs
+        faulty_nvrs = sum(1 for nvr in recorders.values() if nvr.fault.active)
         print(
             f"serving {len(simulator.devices)} cameras on loopback, "
             f"{len(camera_faults)} with faults"
             + (f" ({detail})" if detail else "")
-            + (f"; {other} NVR faults are not simulated here" if other > 0 else "")
+            + (f"; {len(recorders)} NVRs, {faulty_nvrs} with faults" if recorders else "")
             + "; press Ctrl-C to stop",
             flush=True,
         )

@@ -62,6 +62,8 @@ from monitor.storage.tables import (
     device_event,
     monitor_run,
     poll_cycle,
+    recording_check,
+    recording_interval,
     state_transition,
 )
 
@@ -102,6 +104,16 @@ class Reference:
     height: int
     width: int
     pixels: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRecord:
+    """What is known of one camera's footage: merged intervals and how far searched."""
+
+    camera: str
+    intervals: tuple[tuple[float, float], ...]
+    checked_until: float
+    full_check_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,6 +646,57 @@ class Store:
         with self._writing("cannot delete reference view") as conn:
             result = conn.execute(delete(camera_reference).where(r.camera == camera))
         return bool(result.rowcount)
+
+    # --- recordings ---
+
+    def save_recordings(self, records: Iterable[RecordingRecord], *, at: float) -> None:
+        """Replace the stored footage of each given camera (one transaction)."""
+        records = list(records)
+        if not records:
+            return
+        cameras = [r.camera for r in records]
+        intervals = [
+            {"camera": r.camera, "start": to_datetime(a), "end": to_datetime(b)}
+            for r in records
+            for a, b in r.intervals
+        ]
+        checks = [
+            {
+                "camera": r.camera,
+                "checked_until": to_datetime(r.checked_until),
+                "full_check_at": to_datetime(r.full_check_at),
+                "updated_at": to_datetime(at),
+            }
+            for r in records
+        ]
+        with self._writing("cannot save recordings") as conn:
+            for chunk in range(0, len(cameras), 500):
+                part = cameras[chunk : chunk + 500]
+                conn.execute(
+                    delete(recording_interval).where(recording_interval.c.camera.in_(part))
+                )
+            if intervals:
+                conn.execute(insert(recording_interval), intervals)
+            _upsert(conn, recording_check, checks, "camera")
+
+    def recordings(self) -> dict[str, RecordingRecord]:
+        """Every camera's stored footage and search progress."""
+        i, c = recording_interval.c, recording_check.c
+        with self._reading("cannot read recordings") as conn:
+            checks = conn.execute(select(c.camera, c.checked_until, c.full_check_at)).all()
+            rows = conn.execute(select(i.camera, i.start, i.end).order_by(i.camera, i.start)).all()
+        found: dict[str, list[tuple[float, float]]] = {}
+        for camera, start, end in rows:
+            found.setdefault(camera, []).append((to_seconds(start), to_seconds(end)))
+        return {
+            camera: RecordingRecord(
+                camera,
+                tuple(found.get(camera, ())),
+                to_seconds(until),
+                to_seconds(full),
+            )
+            for camera, until, full in checks
+        }
 
     def last_cycle(self) -> CycleRecord | None:
         """The most recently finished poll cycle, or None before the first one."""

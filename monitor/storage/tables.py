@@ -141,9 +141,38 @@ class MonitorRunRow(Base):
 
 
 metadata: MetaData = Base.metadata
+
+
+class RecordingIntervalRow(Base):
+    """A stretch of footage found on a recorder for one camera's channel (merged)."""
+
+    __tablename__ = "recording_interval"
+    __table_args__ = (Index("ix_recording_interval_camera_start", "camera", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera: Mapped[str]
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+
+
+class RecordingCheckRow(Base):
+    """How far each camera's footage has been searched, so searches stay incremental."""
+
+    __tablename__ = "recording_check"
+
+    camera: Mapped[str] = mapped_column(primary_key=True)
+    # Footage up to here is known (the end of the last successful search).
+    checked_until: Mapped[datetime]
+    # The last search over the whole retention window (not only the new time).
+    full_check_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 camera_state: Table = CameraStateRow.__table__  # type: ignore[assignment]
 state_transition: Table = StateTransitionRow.__table__  # type: ignore[assignment]
 poll_cycle: Table = PollCycleRow.__table__  # type: ignore[assignment]
 device_event: Table = DeviceEventRow.__table__  # type: ignore[assignment]
 camera_reference: Table = CameraReferenceRow.__table__  # type: ignore[assignment]
 monitor_run: Table = MonitorRunRow.__table__  # type: ignore[assignment]
+recording_interval: Table = RecordingIntervalRow.__table__  # type: ignore[assignment]
+recording_check: Table = RecordingCheckRow.__table__  # type: ignore[assignment]
