@@ -3,6 +3,7 @@ a failed disk and a recorder that is down show in the metrics."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -140,3 +141,29 @@ async def test_an_offline_camera_stops_its_recording(campus) -> None:
     snap = await recordings.run_pass()
     assert not snap.channels["cam-6"].recording
     assert snap.channels["cam-7"].recording
+
+
+async def test_api_recordings_lists_nvrs_disks_and_channels(campus) -> None:
+    import aiohttp
+
+    from monitor.api.http import bound_port, build_app, serve
+
+    _simulator, poller, recordings = campus
+    await recordings.run_pass()
+    poller.refresh_snapshot()
+    runner = await serve(build_app(lambda: poller.snapshot), "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{bound_port(runner)}/api/recordings"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            body = await response.json()
+    finally:
+        await runner.cleanup()
+    nvrs = {n["id"]: n for n in body["nvrs"]}
+    assert nvrs["nvr-dahua"]["up"] and any(
+        d["status"] == "error" for d in nvrs["nvr-dahua"]["disks"]
+    )
+    assert nvrs["nvr-dahua"]["forecast"]["days_until_short"] == 0
+    channels = {c["camera"]: c for c in body["channels"]}
+    assert channels["cam-1"]["completeness"] == pytest.approx(0.75, abs=1e-4)
+    assert 0 < len(channels["cam-1"]["gaps"]) <= 50
+    assert PASSWORD not in json.dumps(body)

@@ -82,6 +82,21 @@ BAD_CASES: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "bad_recording.yaml",
+        [
+            "bad_recording.yaml:12: camera 'cam-1': nvr.schedule[0]: recording window from "
+            "22:00 to 06:00 is empty (write two windows for one that crosses midnight)",
+            "bad_recording.yaml:16: camera 'cam-2': nvr.schedule[0].days[0]: "
+            "Input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun'",
+            "bad_recording.yaml:16: camera 'cam-2': nvr.schedule[0].from: "
+            "'8:00' is not a time of day HH:MM (00:00 to 24:00)",
+            "bad_recording.yaml:16: camera 'cam-2': nvr.schedule[0].to: "
+            "'25:00' is not a time of day HH:MM (00:00 to 24:00)",
+            "bad_recording.yaml:18: nvr 'nvr-1': timezone: "
+            "unknown time zone 'Beijing' (give an IANA name such as Asia/Shanghai)",
+        ],
+    ),
+    (
         "bad_host_octet.yaml",
         [
             "bad_host_octet.yaml:9: camera 'cam-8': onvif.host: "

@@ -751,3 +751,17 @@ def test_reference_views(store: Store) -> None:
     assert store.references(changed_since=T0 + 59) == {"cam-1": accepted}
     assert store.delete_reference("cam-1") and not store.delete_reference("cam-1")
     assert store.references() == {}
+
+
+def test_recordings_are_replaced_per_camera_and_read_back(store: Store) -> None:
+    from monitor.storage.store import RecordingRecord
+
+    first = RecordingRecord("cam-1", ((T0 - 7200.0, T0 - 3600.0), (T0 - 1800.0, T0)), T0, T0)
+    other = RecordingRecord("cam-2", (), T0, T0 - 86400.0)
+    store.save_recordings([first, other], at=T0)
+    assert store.recordings() == {"cam-1": first, "cam-2": other}
+    # A later pass replaces cam-1's intervals whole; cam-2 is left as it was.
+    later = RecordingRecord("cam-1", ((T0 - 3600.0, T0 + 900.0),), T0 + 900.0, T0)
+    store.save_recordings([later], at=T0 + 900.0)
+    assert store.recordings() == {"cam-1": later, "cam-2": other}
+    store.save_recordings([], at=T0)  # nothing to do

@@ -91,10 +91,9 @@ class RecordingPoller:
         self.zones: dict[str, tzinfo] = {
             n.id: ZoneInfo(n.timezone) if n.timezone else local_zone() for n in site_map.nvrs
         }
+        recorded = {c.id for cameras in self.cameras_of.values() for c in cameras}
         self.records: dict[str, RecordingRecord] = {
-            camera: record
-            for camera, record in store.recordings().items()
-            if any(camera == c.id for cams in self.cameras_of.values() for c in cams)
+            camera: record for camera, record in store.recordings().items() if camera in recorded
         }
         self._recorders: dict[str, Recorder] = {}
         self._unsaved: dict[str, RecordingRecord] = {}
