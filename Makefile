@@ -11,12 +11,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Debian packages the end-to-end tests use (promtool from `prometheus`).
+# Debian packages the end-to-end tests use: Prometheus (promtool) and
+# Alertmanager (amtool).
+SYSTEM_PACKAGES := prometheus prometheus-alertmanager
 system-deps:
-	@command -v promtool >/dev/null 2>&1 || { \
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
-	  else echo "promtool missing: sudo apt-get install prometheus"; exit 1; fi; }
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "missing: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; fi
 
 demo: $(BIN)/.installed
 	$(BIN)/tianyan demo

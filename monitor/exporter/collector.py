@@ -13,6 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from monitor.exporter.recordings import add_recordings, recording_families
+from monitor.exporter.topology import add_topology, topology_families
 from monitor.history.availability import AvailabilityReport
 from monitor.polling.snapshot import MonitorSnapshot
 from monitor.probing.result import STAGE_ORDER, Stage
@@ -247,6 +248,7 @@ class SnapshotCollector(Collector):
         yield from _families().values()
         yield from _counters().values()
         yield from recording_families().values()
+        yield from topology_families().values()
         if self._availability is not None:
             yield from _availability_families().values()
 
@@ -370,6 +372,9 @@ class SnapshotCollector(Collector):
         r = recording_families()
         add_recordings(r, snap.recordings, site_map)
         yield from r.values()
+        t = topology_families()
+        add_topology(t, snap)
+        yield from t.values()
         if self._availability is not None:
             a = _availability_families()
             _add_availability(a, self._availability(), site_map)

@@ -29,6 +29,7 @@ from monitor.state import (
     identity_changes,
 )
 from monitor.storage.store import Reference, Store
+from monitor.topology.causes import Topology
 from site_map.loader import LoadedSiteMap
 
 log = logging.getLogger("tianyan.poller")
@@ -82,6 +83,7 @@ class Poller:
         self.store = store
         self.settings = settings
         self.progress = progress
+        self.topology = Topology.of(loaded.site_map)
         # The storage poller's latest picture (the storage rate comes from it).
         self.recordings = recordings
         self.hysteresis = Hysteresis(settings.down_after, settings.up_after)
@@ -267,6 +269,8 @@ class Poller:
                 if session.quality.reference is not None
             },
             recordings=self.recordings() if self.recordings is not None else None,
+            topology=self.topology,
+            poll_interval_seconds=self.settings.interval_seconds,
         )
 
     def refresh_snapshot(self) -> None:

@@ -326,6 +326,7 @@ class RecordingPoller:
         return RecordingSnapshot(
             finished_at=finished,
             passes=self.passes,
+            interval_seconds=self.settings.interval_seconds,
             nvrs=MappingProxyType(dict(self._statuses)),
             channels=MappingProxyType(channels),
         )

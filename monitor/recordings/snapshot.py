@@ -34,6 +34,7 @@ class RecordingSnapshot:
 
     finished_at: float | None = None
     passes: int = 0
+    interval_seconds: float | None = None  # the configured time between passes
     nvrs: Mapping[str, NvrStatus] = field(default_factory=dict)
     channels: Mapping[str, ChannelIntegrity] = field(default_factory=dict)  # by camera id
 

@@ -1,0 +1,1 @@
+"""The network path of every device, and which failures share one cause."""
