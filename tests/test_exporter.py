@@ -184,3 +184,20 @@ def test_promtool_check_metrics_is_clean(registry):
     )
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     assert result.stdout.decode().strip() == "" and result.stderr.decode().strip() == ""
+
+
+def test_site_locations_are_exported_in_their_frame() -> None:
+    data = small_campus(list(range(9001, 9009)))
+    data["sites"][0]["location"] = {"x": 120.0, "y": 40.5}
+    data["sites"][1]["location"] = {"lat": 31.23, "lon": 121.47}
+    snap = MonitorSnapshot.build(SiteMap.model_validate(data), {})
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(lambda: snap))
+    gate = {"site": "east-gate", "campus": "east"}
+    lab = {"site": "east-lab", "campus": "east"}
+    assert registry.get_sample_value("tianyan_site_location_x_metres", gate) == 120.0
+    assert registry.get_sample_value("tianyan_site_location_y_metres", gate) == 40.5
+    assert registry.get_sample_value("tianyan_site_location_latitude_degrees", gate) is None
+    assert registry.get_sample_value("tianyan_site_location_latitude_degrees", lab) == 31.23
+    assert registry.get_sample_value("tianyan_site_location_longitude_degrees", lab) == 121.47
+    assert registry.get_sample_value("tianyan_site_location_x_metres", lab) is None

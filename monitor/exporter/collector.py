@@ -20,7 +20,7 @@ from monitor.probing.result import STAGE_ORDER, Stage
 from monitor.quality.detectors import FAULTS as IMAGE_FAULTS
 from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
-from site_map.model import SiteMap
+from site_map.model import Site, SiteMap
 from site_map.policy import categories_in_force
 
 KINDS = ("install", "online", "intact", "storage", "effective")
@@ -121,6 +121,26 @@ def _families() -> dict[str, GaugeMetricFamily]:
             "tianyan_site_info",
             "Key site metadata (always 1).",
             ("site", "name", "campus", "category", "unit"),
+        ),
+        (
+            "tianyan_site_location_x_metres",
+            "Where a key site is on its campus map: x, metres east in the campus-local frame.",
+            ("site", "campus"),
+        ),
+        (
+            "tianyan_site_location_y_metres",
+            "Where a key site is on its campus map: y, metres north in the campus-local frame.",
+            ("site", "campus"),
+        ),
+        (
+            "tianyan_site_location_latitude_degrees",
+            "Where a key site is (WGS-84 latitude), for sites located by lat/lon.",
+            ("site", "campus"),
+        ),
+        (
+            "tianyan_site_location_longitude_degrees",
+            "Where a key site is (WGS-84 longitude), for sites located by lat/lon.",
+            ("site", "campus"),
         ),
         (
             "tianyan_category_info",
@@ -233,6 +253,19 @@ def _add_availability(
             f["tianyan_school_unmonitored_ratio"].add_metric(
                 [window], school.unmonitored_seconds / school.period_seconds
             )
+
+
+def _add_location(f: dict[str, GaugeMetricFamily], site: Site) -> None:
+    where = site.location
+    if where is None:
+        return
+    labels = [site.id, site.campus]
+    if where.x is not None and where.y is not None:
+        f["tianyan_site_location_x_metres"].add_metric(labels, where.x)
+        f["tianyan_site_location_y_metres"].add_metric(labels, where.y)
+    if where.lat is not None and where.lon is not None:
+        f["tianyan_site_location_latitude_degrees"].add_metric(labels, where.lat)
+        f["tianyan_site_location_longitude_degrees"].add_metric(labels, where.lon)
 
 
 class SnapshotCollector(Collector):
@@ -367,6 +400,7 @@ class SnapshotCollector(Collector):
             f["tianyan_site_info"].add_metric(
                 [site.id, site.name, site.campus, site.category, site.unit or ""], 1
             )
+            _add_location(f, site)
         yield from f.values()
         yield from c.values()
         r = recording_families()
