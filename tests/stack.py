@@ -112,6 +112,10 @@ def prometheus(config: dict[str, Any], rule_files: list[Path] | None = None) -> 
             f"--storage.tsdb.path={directory / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--web.enable-lifecycle",
+            # Alerts are sent again this often while they fire (default 1m): the
+            # first evaluation can come before Alertmanager is discovered, and a
+            # test must not wait a minute for the second sending.
+            "--rules.alert.resend-delay=1s",
         ]
         with _run(cmd, "/-/ready", directory, port) as server:
             yield server
