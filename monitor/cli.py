@@ -22,9 +22,10 @@ Tianyan (校园天眼): coverage and health of a campus's video surveillance.
   tianyan demo                      a virtual campus on loopback, polled and served
   tianyan check site-map.yaml       validate a site map (exit 0, or 2 with every error)
   tianyan run config.yaml           the monitoring service (metrics on 127.0.0.1:9847)
-  tianyan run config.yaml --once    probe every camera once, store, exit
+  tianyan run config.yaml --once    probe every camera and NVR once, store, exit
   tianyan coverage config.yaml      the rates and score from the stored state
   tianyan availability config.yaml  availability and outages over a period (--period 7d)
+  tianyan daily-report config.yaml  send the day's summary (零报告) to the configured channels
   tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
   tianyan reference accept CAM --config config.yaml   the camera's current view is right
   tianyan probe 10.20.1.11          diagnose one camera, stage by stage
@@ -181,6 +182,18 @@ def _cmd_availability(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_daily_report(args: argparse.Namespace) -> int:
+    from monitor.daily_report.command import run_daily_report
+
+    found = _load(args.config, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    return run_daily_report(
+        config, loaded, day_text=args.date, fmt=args.format, dry_run=args.dry_run
+    )
+
+
 def _cmd_reference(args: argparse.Namespace) -> int:
     import os
 
@@ -318,6 +331,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="table: list every camera, not only those with outages",
     )
     p.set_defaults(func=_cmd_availability)
+
+    p = sub.add_parser(
+        "daily-report",
+        help="the duty room's daily summary (零报告), sent even when nothing happened",
+        description="Build a day's report (零报告) from the stored state (nothing is probed): the "
+        "rates against their targets and the score, the day's outages (count, total, "
+        "longest, MTTR), what is still down now, NVR, disk and channel problems, and the "
+        "monitor's own unmonitored time; a day without incident says so (今日无异常). Send "
+        "it to every channel under daily_report: in CONFIG (webhook, wecom, dingtalk, "
+        "email). Exit 0 when every channel accepted it, 1 when any failed (one line each "
+        "on stderr), 2 for a bad config or usage. See docs/daily-report.md.",
+    )
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--database", metavar="URL")
+    p.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the day to report (default: yesterday in daily_report.timezone, Asia/Shanghai)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="how --dry-run prints the report (default: text)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the report and send nothing")
+    p.set_defaults(func=_cmd_daily_report)
 
     p = sub.add_parser(
         "reference",

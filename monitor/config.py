@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from monitor.daily_report.settings import DailyReportSettings
 from monitor.history.maintenance import MaintenanceError, MaintenanceWindow, parse_maintenance
 from monitor.quality.thresholds import QualityConfig
 
@@ -80,6 +81,8 @@ class MonitorConfig(BaseModel):
     maintenance: list[object] = []
     quality: QualityConfig = Field(default_factory=QualityConfig)
     recordings: RecordingSettings = RecordingSettings()
+    # The duty room's daily summary (docs/daily-report.md).
+    daily_report: DailyReportSettings = Field(default_factory=DailyReportSettings)
 
     @field_validator("listen")
     @classmethod
@@ -105,6 +108,7 @@ class ResolvedConfig:
     maintenance: tuple[MaintenanceWindow, ...] = ()
     quality: QualityConfig = field(default_factory=QualityConfig)
     recordings: RecordingSettings = field(default_factory=RecordingSettings)
+    daily_report: DailyReportSettings = field(default_factory=DailyReportSettings)
 
 
 def default_database_url(directory: Path) -> str:
@@ -151,4 +155,5 @@ def load_config(path: str | Path, database: str | None = None) -> ResolvedConfig
         maintenance=maintenance,
         quality=config.quality,
         recordings=config.recordings,
+        daily_report=config.daily_report,
     )

@@ -618,3 +618,11 @@ def test_durations_round_trip() -> None:
         assert parse_duration(text) == seconds
         assert format_duration(seconds) == text
     assert format_duration(0) == "0s"
+
+
+def test_availability_of_a_history_without_any_transition() -> None:
+    # A fresh database: two cameras, not one transition yet (this used to raise).
+    from monitor.history.batch import totals
+
+    found = totals([[], []], [[], []], start=0.0, stop=100.0, now=100.0, monitored=[(0.0, 100.0)])
+    assert list(found.online) == [0.0, 0.0]

@@ -99,7 +99,9 @@ def totals(
     online = np.fromiter(map(_ONLINE, chain.from_iterable(slices)), dtype=np.bool_, count=size)
     camera_pos = np.repeat(np.asarray(positions, dtype=np.int64), lengths)
     first = np.zeros(size, dtype=np.bool_)
-    first[np.cumsum(lengths) - np.asarray(lengths, dtype=np.int64)] = True
+    # Integer counts even when there are none (np.cumsum([]) is a float array).
+    counts = np.asarray(lengths, dtype=np.int64)
+    first[np.cumsum(counts) - counts] = True
 
     # Keep the changes of state only (a repeated state is no change).
     change = first.copy()
