@@ -24,8 +24,8 @@ demo: $(BIN)/.installed
 	$(BIN)/tianyan demo
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check monitor site_map tests bench
-	$(BIN)/ruff format --check monitor site_map tests bench
+	$(BIN)/ruff check monitor site_map tests bench dashboards
+	$(BIN)/ruff format --check monitor site_map tests bench dashboards
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

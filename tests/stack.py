@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def get(self, path: str, **params: str) -> Any:
-        query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
+        query = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in params.items())
         with urllib.request.urlopen(f"{self.url}{path}{'?' + query if query else ''}") as r:
             return json.loads(r.read())
 

@@ -123,6 +123,11 @@ def _families() -> dict[str, GaugeMetricFamily]:
             ("site", "name", "campus", "category", "unit"),
         ),
         (
+            "tianyan_retention_target_seconds",
+            "How long recordings must be kept (the site map's retention_days).",
+            (),
+        ),
+        (
             "tianyan_site_location_x_metres",
             "Where a key site is on its campus map: x, metres east in the campus-local frame.",
             ("site", "campus"),
@@ -382,6 +387,7 @@ class SnapshotCollector(Collector):
         _add_rates(f["tianyan_school_coverage_ratio"], [], report.school)
         for kind in TARGET_KINDS:
             f["tianyan_target_ratio"].add_metric([kind], getattr(site_map.targets, kind))
+        f["tianyan_retention_target_seconds"].add_metric([], site_map.retention_days * 86400.0)
         f["tianyan_assessment_score"].add_metric([], report.score.value)
         if snap.cycle_finished_at is not None:
             f["tianyan_last_poll_timestamp_seconds"].add_metric([], snap.cycle_finished_at)
