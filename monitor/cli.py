@@ -71,14 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     listen = parse_listen(args.listen) if args.listen else config.listen
 
     async def main() -> int:
-        service = MonitorService(
-            loaded,
-            config.database_url,
-            config.poll,
-            config.maintenance,
-            config.quality,
-            config.recordings,
-        )
+        service = MonitorService.from_config(loaded, config)
         try:
             if args.once:
                 outcome = await service.once()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from aiohttp import web
 
 from monitor.api.http import build_app, serve
-from monitor.config import PollSettings, RecordingSettings
+from monitor.config import PollSettings, RecordingSettings, ResolvedConfig
 from monitor.history.availability import AvailabilityReport
 from monitor.history.maintenance import MaintenanceWindow
 from monitor.history.query import HistoryReader
@@ -82,6 +82,18 @@ class MonitorService:
         self._refresh: asyncio.Task[None] | None = None
         self._refreshed_at: float | None = None
         self.runner: web.AppRunner | None = None
+
+    @classmethod
+    def from_config(cls, loaded: LoadedSiteMap, config: ResolvedConfig) -> MonitorService:
+        """The service as a config file describes it."""
+        return cls(
+            loaded,
+            config.database_url,
+            config.poll,
+            config.maintenance,
+            config.quality,
+            config.recordings,
+        )
 
     async def refresh_availability(self) -> None:
         try:

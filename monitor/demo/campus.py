@@ -171,10 +171,17 @@ def build_demo_campus() -> DemoCampus:
         "north-cam-0020": {"video": "black"},
         "north-cam-0030": {"video": "blur"},
         "south-cam-0045": {"video": "occluded"},
+        # The south basketball courts' switch (sw-south-10) lost power: its four
+        # cameras are one page for the switch, not four.
+        "south-cam-0119": "offline",
+        "south-cam-0120": "offline",
+        "south-cam-0121": "offline",
+        "south-cam-0122": "offline",
         # Storage: a failed disk, a recorder losing a tenth of every day, one
-        # whose disks hold only 21 days.
+        # whose disks hold only 21 days, and one that does not answer.
         "nvr-north-2": {"disk": "error"},
         "nvr-south-1": {"recording_gaps": 0.1},
         "nvr-south-4": {"retention_days": 21},
+        "nvr-north-3": "offline",
     }
     return DemoCampus(site_map=site_map, faults=faults)

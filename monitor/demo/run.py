@@ -86,14 +86,7 @@ async def _demo(directory: Path, listen: tuple[str, int], cycles: int, interval:
     )
     await simulator.start()
     await simulator.warm_up()
-    service = MonitorService(
-        loaded,
-        config.database_url,
-        config.poll,
-        config.maintenance,
-        config.quality,
-        config.recordings,
-    )
+    service = MonitorService.from_config(loaded, config)
     stop = asyncio.Event()
     done = 0
     shown = ""
