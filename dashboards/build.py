@@ -197,9 +197,10 @@ def queries(*exprs: str | tuple[str, str], instant: bool = False, table: bool = 
 # -- panels -----------------------------------------------------------------------------
 
 
-def override(name: str, **properties: Any) -> Json:
+def override(name: str, *, matcher: str = "byName", **properties: Any) -> Json:
+    """Field properties for the fields `name` (by default a field name) matches."""
     return {
-        "matcher": {"id": "byName", "options": name},
+        "matcher": {"id": matcher, "options": name},
         "properties": [{"id": key, "value": value} for key, value in properties.items()],
     }
 
@@ -242,6 +243,16 @@ LEGEND_TABLE = {
 }
 LEGEND_LIST = {"calcs": [], "displayMode": "list", "placement": "bottom", "showLegend": True}
 TOOLTIP = {"mode": "multi", "sort": "none"}
+# The field config's `custom.hideFrom` of the series panels: shown everywhere.
+NOT_HIDDEN = {"legend": False, "tooltip": False, "viz": False}
+# The axis settings of the panels with axes (time series, XY chart): Grafana's defaults.
+AXIS = {
+    "axisBorderShow": False,
+    "axisCenteredZero": False,
+    "axisColorMode": "text",
+    "axisLabel": "",
+    "axisPlacement": "auto",
+}
 
 
 @dataclass
@@ -261,16 +272,17 @@ def panel(
     width: int,
     height: int,
     description: str = "",
-    config: Json | None = None,
     options: Json | None = None,
     transformations: list[Json] | None = None,
     links: list[Json] | None = None,
     extra: Json | None = None,
+    **config: Any,
 ) -> Panel:
+    """A panel of any kind; `config` is its field config (the arguments of field_config)."""
     body: Json = {
         "datasource": DS,
         "description": description,
-        "fieldConfig": config or field_config(),
+        "fieldConfig": field_config(**config),
         "options": options or {},
         "targets": targets,
         "title": title,
@@ -289,91 +301,58 @@ def stat(
     *,
     width: int = 4,
     height: int = 4,
-    description: str = "",
     color_mode: str = "background",
     text_mode: str = "auto",
     **config: Any,
 ) -> Panel:
-    return panel(
-        "stat",
-        title,
-        targets,
-        width=width,
-        height=height,
-        description=description,
-        config=field_config(**config),
-        options={
-            "colorMode": color_mode,
-            "graphMode": "none",
-            "justifyMode": "auto",
-            "orientation": "auto",
-            "reduceOptions": REDUCE_LAST,
-            "showPercentChange": False,
-            "textMode": text_mode,
-            "wideLayout": True,
-        },
-    )
+    options = {
+        "colorMode": color_mode,
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "orientation": "auto",
+        "reduceOptions": REDUCE_LAST,
+        "showPercentChange": False,
+        "textMode": text_mode,
+        "wideLayout": True,
+    }
+    return panel("stat", title, targets, width=width, height=height, options=options, **config)
+
+
+# A stat that shows a figure, not a verdict: no background colour.
+PLAIN: dict[str, Any] = {"color_mode": "none", "steps": NEUTRAL}
 
 
 def gauge(
-    title: str,
-    targets: list[Json],
-    *,
-    width: int = 4,
-    height: int = 6,
-    description: str = "",
-    **c: Any,
+    title: str, targets: list[Json], *, width: int = 4, height: int = 6, **config: Any
 ) -> Panel:
-    return panel(
-        "gauge",
-        title,
-        targets,
-        width=width,
-        height=height,
-        description=description,
-        config=field_config(**c),
-        options={
-            "minVizHeight": 75,
-            "minVizWidth": 75,
-            "orientation": "auto",
-            "reduceOptions": REDUCE_LAST,
-            "showThresholdLabels": False,
-            "showThresholdMarkers": True,
-            "sizing": "auto",
-        },
-    )
+    options = {
+        "minVizHeight": 75,
+        "minVizWidth": 75,
+        "orientation": "auto",
+        "reduceOptions": REDUCE_LAST,
+        "showThresholdLabels": False,
+        "showThresholdMarkers": True,
+        "sizing": "auto",
+    }
+    return panel("gauge", title, targets, width=width, height=height, options=options, **config)
 
 
 def bargauge(
-    title: str,
-    targets: list[Json],
-    *,
-    width: int = 8,
-    height: int = 6,
-    description: str = "",
-    **c: Any,
+    title: str, targets: list[Json], *, width: int = 8, height: int = 6, **config: Any
 ) -> Panel:
-    return panel(
-        "bargauge",
-        title,
-        targets,
-        width=width,
-        height=height,
-        description=description,
-        config=field_config(**c),
-        options={
-            "displayMode": "basic",
-            "maxVizHeight": 300,
-            "minVizHeight": 16,
-            "minVizWidth": 8,
-            "namePlacement": "auto",
-            "orientation": "horizontal",
-            "reduceOptions": REDUCE_LAST,
-            "showUnfilled": True,
-            "sizing": "auto",
-            "valueMode": "color",
-        },
-    )
+    options = {
+        "displayMode": "basic",
+        "maxVizHeight": 300,
+        "minVizHeight": 16,
+        "minVizWidth": 8,
+        "namePlacement": "auto",
+        "orientation": "horizontal",
+        "reduceOptions": REDUCE_LAST,
+        "showUnfilled": True,
+        "sizing": "auto",
+        "valueMode": "color",
+    }
+    return panel("bargauge", title, targets, width=width, height=height, options=options, **config)
 
 
 def timeseries(
@@ -382,23 +361,19 @@ def timeseries(
     *,
     width: int = 12,
     height: int = 8,
-    description: str = "",
     legend: Json | None = None,
     stacked: bool = False,
     bars: bool = False,
-    **c: Any,
+    color: str = "palette-classic",
+    **config: Any,
 ) -> Panel:
     custom = {
-        "axisBorderShow": False,
-        "axisCenteredZero": False,
-        "axisColorMode": "text",
-        "axisLabel": "",
-        "axisPlacement": "auto",
+        **AXIS,
         "barAlignment": 0,
         "drawStyle": "bars" if bars else "line",
         "fillOpacity": 60 if bars else 10,
         "gradientMode": "none",
-        "hideFrom": {"legend": False, "tooltip": False, "viz": False},
+        "hideFrom": NOT_HIDDEN,
         "insertNulls": False,
         "lineInterpolation": "stepAfter",
         "lineWidth": 1,
@@ -415,9 +390,10 @@ def timeseries(
         targets,
         width=width,
         height=height,
-        description=description,
-        config=field_config(custom=custom, color=c.pop("color", "palette-classic"), **c),
         options={"legend": legend or LEGEND_LIST, "tooltip": TOOLTIP},
+        custom=custom,
+        color=color,
+        **config,
     )
 
 
@@ -428,8 +404,7 @@ def timeline(
     kind: str = "state-timeline",
     width: int = 12,
     height: int = 8,
-    description: str = "",
-    **c: Any,
+    **config: Any,
 ) -> Panel:
     """A state timeline (merged runs of one value) or status history (one cell per sample)."""
     if kind == "state-timeline":
@@ -449,21 +424,22 @@ def timeline(
             "showValue": "never",
             "tooltip": TOOLTIP,
         }
-    custom = {"fillOpacity": 80, "hideFrom": {"legend": False, "tooltip": False, "viz": False}}
-    custom["lineWidth"] = 0 if kind == "state-timeline" else 1
+    custom = {
+        "fillOpacity": 80,
+        "hideFrom": NOT_HIDDEN,
+        "lineWidth": 0 if kind == "state-timeline" else 1,
+    }
     return panel(
-        kind,
-        title,
-        targets,
-        width=width,
-        height=height,
-        description=description,
-        config=field_config(custom=custom, **c),
-        options=options,
+        kind, title, targets, width=width, height=height, options=options, custom=custom, **config
     )
 
 
-def organize(columns: Mapping[str, str], hide: Iterable[str] = ("Time", "job", "instance")) -> Json:
+# The fields of an instant query's table that no table shows: the sample's time and the
+# scrape's job and instance.
+ALWAYS_HIDDEN = ("Time", "job", "instance")
+
+
+def organize(columns: Mapping[str, str], hide: Iterable[str] = ALWAYS_HIDDEN) -> Json:
     """Keep, order and rename table columns: `columns` maps a field name to its header."""
     return {
         "id": "organize",
@@ -480,6 +456,20 @@ def organize(columns: Mapping[str, str], hide: Iterable[str] = ("Time", "job", "
 MERGE = {"id": "merge", "options": {}}
 
 
+def matrix(row_field: str, column_field: str) -> Json:
+    """A query's values as a matrix: a row per value of one label, a column per value of
+    another. The first column, of row names, is the field `row_field\\column_field`."""
+    return {
+        "id": "groupingToMatrix",
+        "options": {
+            "columnField": column_field,
+            "emptyValue": "null",
+            "rowField": row_field,
+            "valueField": "Value",
+        },
+    }
+
+
 def table(
     title: str,
     targets: list[Json],
@@ -487,23 +477,27 @@ def table(
     *,
     width: int = 24,
     height: int = 8,
-    description: str = "",
-    hide: Iterable[str] = ("Time", "job", "instance"),
-    overrides: list[Json] | None = None,
+    hide: Iterable[str] = (),
+    pivot: tuple[str, str] | None = None,
     sort: tuple[str, bool] | None = None,
-    before: list[Json] | None = None,
-    steps: Json | None = None,
-    unit: str | None = None,
+    **config: Any,
 ) -> Panel:
     """An instant-query table, one row per key: queries merged, then columns organised.
 
     Each query carries the row's key labels (camera, nvr, site…); Grafana's
-    merge puts the values of all queries with equal keys on one row.
+    merge puts the values of all queries with equal keys on one row. `hide` names
+    columns not to show besides Time, job and instance (never shown).
+
+    With `pivot=(row label, column label)` the one query is laid out as a `matrix`
+    instead: it has no Time, job or instance column left.
     """
-    transformations = list(before or [])
-    if len(targets) > 1 and not before:
-        transformations.append(MERGE)
-    transformations.append(organize(columns, hide))
+    if pivot is not None:
+        transformations = [matrix(*pivot)]
+        hidden = tuple(hide)
+    else:
+        transformations = [MERGE] if len(targets) > 1 else []
+        hidden = (*ALWAYS_HIDDEN, *hide)
+    transformations.append(organize(columns, hidden))
     options: Json = {
         "cellHeight": "sm",
         "footer": {"countRows": False, "fields": "", "reducer": ["sum"], "show": False},
@@ -523,11 +517,39 @@ def table(
         targets,
         width=width,
         height=height,
-        description=description,
-        config=field_config(custom=custom, steps=steps, unit=unit, overrides=overrides),
         options=options,
         transformations=transformations,
+        custom=custom,
+        **config,
     )
+
+
+# Table headers of the labels the monitor's series carry.
+HEADERS = {
+    "camera": "摄像机 Camera",
+    "name": "名称 Name",
+    "campus": "校区 Campus",
+    "site": "点位 Site",
+    "category": "类别 Category",
+    "name_zh": "类别 Category",
+    "unit": "责任单位 Unit",
+    "nvr": "录像机 NVR",
+    "kind": "类型 Kind",
+    "channel": "通道 Channel",
+    "switch": "交换机 Switch",
+    "disk": "硬盘 Disk",
+    "status": "状态 Status",
+    "stage": "失败环节 Failing stage",
+    "reason": "原因 Reason",
+    "cause": "可能原因 Probable cause",
+    "element": "故障设备 Element",
+    "fault": "故障 Fault",
+}
+
+
+def headers(*labels: str) -> dict[str, str]:
+    """Table columns of these labels, in this order, with their usual headers."""
+    return {label: HEADERS[label] for label in labels}
 
 
 def coloured(name: str, mappings: list[Json] | None = None, **properties: Any) -> Json:
@@ -729,7 +751,7 @@ class Dashboard:
         }
 
 
-def camera_link(column: str) -> Json:
+def camera_link(column: str = HEADERS["camera"]) -> Json:
     """A table column of camera ids that opens the camera's detail dashboard."""
     return override(
         column,
@@ -763,7 +785,13 @@ def school_overview() -> Dashboard:
         )
         for kind in ("install", "intact", "storage")
     ]
-    kind_columns = {kind: KINDS[kind] for kind in KINDS}
+    # The rate tables' cells: percentages, each rate coloured against its default target.
+    rate_cells: dict[str, Any] = {
+        "unit": "percentunit",
+        "steps": target(0.95),
+        "overrides": [coloured(KINDS["install"], thresholds=target(1.0))]
+        + [coloured(KINDS[k]) for k in ("online", "intact", "storage", "effective")],
+    }
     by_category = queries(
         "max by (campus, category, name_zh, name_en, critical) ("
         'tianyan_coverage_ratio{kind="install"}'
@@ -832,9 +860,8 @@ def school_overview() -> Dashboard:
                 queries(("tianyan_target_ratio", "{{kind}}"), instant=True),
                 width=4,
                 height=6,
-                color_mode="none",
                 text_mode="value_and_name",
-                steps=NEUTRAL,
+                **PLAIN,
                 **PERCENT,
             ),
             Row("运行状况 Operations"),
@@ -858,9 +885,8 @@ def school_overview() -> Dashboard:
                     ("sum(tianyan_camera_up)", "在线 online"),
                     instant=True,
                 ),
-                color_mode="none",
                 text_mode="value_and_name",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             stat(
                 "不完好摄像机 Cameras not intact",
@@ -901,25 +927,11 @@ def school_overview() -> Dashboard:
             table(
                 "各校区覆盖率 Rates per campus",
                 queries("tianyan_campus_coverage_ratio", table=True),
-                {"campus\\kind": "校区 Campus", **kind_columns},
+                {"campus\\kind": "校区 Campus", **KINDS},
                 width=14,
                 height=7,
-                before=[
-                    {
-                        "id": "groupingToMatrix",
-                        "options": {
-                            "columnField": "kind",
-                            "emptyValue": "null",
-                            "rowField": "campus",
-                            "valueField": "Value",
-                        },
-                    }
-                ],
-                hide=(),
-                unit="percentunit",
-                steps=target(0.95),
-                overrides=[coloured(KINDS["install"], thresholds=target(1.0))]
-                + [coloured(KINDS[k]) for k in ("online", "intact", "storage", "effective")],
+                pivot=("campus", "kind"),
+                **rate_cells,
             ),
             bargauge(
                 "各校区设备完好率 Intact rate per campus",
@@ -936,19 +948,15 @@ def school_overview() -> Dashboard:
                 "各校区各类别覆盖率 Rates per campus and category",
                 by_category,
                 {
-                    "campus": "校区 Campus",
-                    "name_zh": "类别 Category",
+                    **headers("campus", "name_zh"),
                     "name_en": "类别(英) Category",
                     "critical": "关键部位 Critical",
                     **{f"Value #{ref}": KINDS[k] for ref, k in zip("ABCDE", KINDS, strict=True)},
                 },
                 height=10,
-                hide=("Time", "job", "instance", "category"),
-                unit="percentunit",
-                steps=target(0.95),
+                hide=("category",),
                 sort=(KINDS["intact"], False),
-                overrides=[coloured(KINDS["install"], thresholds=target(1.0))]
-                + [coloured(KINDS[k]) for k in ("online", "intact", "storage", "effective")],
+                **rate_cells,
             ),
             Row("未达标点位 Sites short of intact cameras"),
             table(
@@ -962,11 +970,7 @@ def school_overview() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "site": "点位 Site",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "name_zh": "类别 Category",
-                    "unit": "责任单位 Unit",
+                    **headers("site", "name", "campus", "name_zh", "unit"),
                     "Value #A": "完好 Intact",
                     "Value #B": "应装 Required",
                     "Value #C": "已装 Installed",
@@ -988,6 +992,48 @@ SWITCH_DOWN = "(tianyan_switch_down == 1)"
 NVR_DOWN = "(tianyan_nvr_up == 0)"
 IN_CAMPUS_NVR = 'tianyan_nvr_info{campus=~"$campus"}'
 
+# A camera's current failure: the first probe stage that failed and why, and the
+# probable cause (the camera itself, or the switch in front of it) with the element.
+FAILURE_COLUMNS = headers("stage", "reason", "cause", "element")
+FAILURE_OVERRIDES = [
+    coloured(HEADERS["stage"], STAGES),
+    override(HEADERS["reason"], mappings=REASONS),
+    coloured(HEADERS["cause"], CAUSES),
+]
+
+
+def failure_queries(where: str) -> list[str]:
+    """The failure's two series; `where` follows each metric name (a label selector,
+    or ` and on(camera) …`)."""
+    return [
+        f"max by (camera, stage, reason) (tianyan_camera_probe_failure{where})",
+        f"max by (camera, cause, element) (tianyan_camera_probable_cause{where})",
+    ]
+
+
+def camera_table(title: str, series: str, label: str, label_column: Json) -> Panel:
+    """The cameras `series` lists, a row per camera and value of its `label`: the camera's
+    id (a link to its detail), name, campus and site, then `label`, shown by the override
+    `label_column`."""
+    return table(
+        title,
+        queries(
+            f"max by (camera, name, campus, site, {label}) ({series} {WITH_NAMES})", table=True
+        ),
+        headers("camera", "name", "campus", "site", label),
+        width=12,
+        height=8,
+        hide=("Value",),
+        overrides=[label_column, camera_link()],
+    )
+
+
+def picture_faults(title: str) -> Panel:
+    """The cameras with a picture fault now, a row per camera and fault."""
+    return camera_table(
+        title, "(tianyan_camera_video_fault == 1)", "fault", coloured(HEADERS["fault"], FAULTS)
+    )
+
 
 def down_now() -> Dashboard:
     cameras = table(
@@ -1001,62 +1047,30 @@ def down_now() -> Dashboard:
             f" and on(camera) {NOT_INTACT})",
             "max by (camera) (time() - tianyan_camera_state_since_timestamp_seconds"
             f" and on(camera) {NOT_INTACT})",
-            "max by (camera, stage, reason) (tianyan_camera_probe_failure"
-            f" and on(camera) {NOT_INTACT})",
-            "max by (camera, cause, element) (tianyan_camera_probable_cause"
-            f" and on(camera) {NOT_INTACT})",
+            *failure_queries(f" and on(camera) {NOT_INTACT}"),
             table=True,
         ),
         {
-            "camera": "摄像机 Camera",
-            "name": "名称 Name",
-            "campus": "校区 Campus",
-            "site": "点位 Site",
-            "category": "类别 Category",
-            "unit": "责任单位 Unit",
+            **headers("camera", "name", "campus", "site", "category", "unit"),
             "Value #A": "状态 State",
             "Value #B": "状态起始 Since",
             "Value #C": "持续 For",
-            "stage": "失败环节 Failing stage",
-            "reason": "原因 Reason",
-            "cause": "可能原因 Probable cause",
-            "element": "故障设备 Element",
+            **FAILURE_COLUMNS,
         },
         height=12,
         description="One row per camera that is not intact. 'Since' is when it last went "
         "online or offline (for an online camera with a bad picture: since it is online). "
         "Probable cause 'switch' means every camera behind that switch is unreachable: "
         "fix the switch first. Click a camera for its detail.",
-        hide=("Time", "job", "instance", "Value #D", "Value #E"),
+        hide=("Value #D", "Value #E"),
         sort=("持续 For", True),
         overrides=[
             coloured("状态 State", DOWN_STATE),
             override("状态起始 Since", unit="dateTimeAsIso"),
             override("持续 For", unit="dtdurations"),
-            coloured("失败环节 Failing stage", STAGES),
-            override("原因 Reason", mappings=REASONS),
-            coloured("可能原因 Probable cause", CAUSES),
-            camera_link("摄像机 Camera"),
+            *FAILURE_OVERRIDES,
+            camera_link(),
         ],
-    )
-    faults = table(
-        "画面故障 Picture faults now",
-        queries(
-            "max by (camera, name, campus, site, fault) ((tianyan_camera_video_fault == 1)"
-            ' * on(camera) group_left(name, campus, site) tianyan_camera_info{campus=~"$campus"})',
-            table=True,
-        ),
-        {
-            "camera": "摄像机 Camera",
-            "name": "名称 Name",
-            "campus": "校区 Campus",
-            "site": "点位 Site",
-            "fault": "故障 Fault",
-        },
-        width=12,
-        height=8,
-        hide=("Time", "job", "instance", "Value"),
-        overrides=[coloured("故障 Fault", FAULTS), camera_link("摄像机 Camera")],
     )
     switches = table(
         "交换机故障 Switches down",
@@ -1070,8 +1084,7 @@ def down_now() -> Dashboard:
             table=True,
         ),
         {
-            "switch": "交换机 Switch",
-            "campus": "校区 Campus",
+            **headers("switch", "campus"),
             "Value #A": "摄像机 Cameras",
             "Value #B": "不可达 Unreachable",
             "Value #C": "全部离线起 All down since",
@@ -1138,7 +1151,7 @@ def down_now() -> Dashboard:
                 steps=ZERO_IS_GOOD,
             ),
             cameras,
-            faults,
+            picture_faults("画面故障 Picture faults now"),
             switches,
             Row("录像 Recorders"),
             table(
@@ -1152,16 +1165,13 @@ def down_now() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "nvr": "录像机 NVR",
-                    "name": "名称 Name",
-                    "kind": "类型 Kind",
-                    "campus": "校区 Campus",
+                    **headers("nvr", "name", "kind", "campus"),
                     "Value #B": "最近检查 Last checked",
                     "Value #C": "通道 Channels",
                 },
                 width=8,
                 height=8,
-                hide=("Time", "job", "instance", "Value #A"),
+                hide=("Value #A",),
                 overrides=[override("最近检查 Last checked", unit="dateTimeAsIso")],
             ),
             table(
@@ -1175,18 +1185,14 @@ def down_now() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "nvr": "录像机 NVR",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "disk": "硬盘 Disk",
-                    "status": "状态 Status",
+                    **headers("nvr", "name", "campus", "disk", "status"),
                     "Value #B": "容量 Capacity",
                 },
                 width=8,
                 height=8,
-                hide=("Time", "job", "instance", "Value #A"),
+                hide=("Value #A",),
                 overrides=[
-                    coloured("状态 Status", DISK_STATES),
+                    coloured(HEADERS["status"], DISK_STATES),
                     override("容量 Capacity", unit="bytes"),
                 ],
             ),
@@ -1202,19 +1208,15 @@ def down_now() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "nvr": "录像机 NVR",
-                    "channel": "通道 Channel",
+                    **headers("camera", "name", "campus", "nvr", "channel"),
                     "Value #B": "摄像机 Camera state",
                 },
                 width=8,
                 height=8,
                 description="A channel whose camera is online but not recording points at the "
                 "recorder (schedule, disk, channel settings); an offline camera explains itself.",
-                hide=("Time", "job", "instance", "Value #A"),
-                overrides=[coloured("摄像机 Camera state", UP), camera_link("摄像机 Camera")],
+                hide=("Value #A",),
+                overrides=[coloured("摄像机 Camera state", UP), camera_link()],
             ),
         ],
         variables=[campus_variable()],
@@ -1231,6 +1233,10 @@ def camera_detail() -> Dashboard:
     def one(metric: str, legend: str = "") -> list[Json]:
         return queries((f"{metric}{{{CAM}}}", legend), instant=True)
 
+    def age(timestamp: str) -> list[Json]:
+        """Seconds since the camera's `timestamp` metric."""
+        return queries(f"time() - {timestamp}{{{CAM}}}", instant=True)
+
     return Dashboard(
         "tianyan-camera",
         "摄像机详情 Camera detail",
@@ -1246,42 +1252,30 @@ def camera_detail() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "site": "点位 Site",
-                    "category": "类别 Category",
+                    **headers("camera", "name", "campus", "site", "category"),
                     "vendor": "厂商 Vendor",
                     "model": "型号 Model",
                     "firmware": "固件 Firmware",
-                    "switch": "交换机 Switch",
-                    "nvr": "录像机 NVR",
-                    "channel": "通道 Channel",
+                    **headers("switch", "nvr", "channel"),
                 },
                 height=4,
-                hide=("Time", "job", "instance", "Value #A", "Value #B", "Value #C"),
+                hide=("Value #A", "Value #B", "Value #C"),
             ),
             stat("在线 Online", one("tianyan_camera_up"), width=3, mappings=UP),
             stat("完好 Intact", one("tianyan_camera_intact"), width=3, mappings=INTACT),
             stat(
                 "当前状态已持续 In this state for",
-                queries(
-                    f"time() - tianyan_camera_state_since_timestamp_seconds{{{CAM}}}", instant=True
-                ),
+                age("tianyan_camera_state_since_timestamp_seconds"),
                 width=3,
-                color_mode="none",
                 unit="dtdurations",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             stat(
                 "上次探测 Last probe (ago)",
-                queries(
-                    f"time() - tianyan_camera_last_probe_timestamp_seconds{{{CAM}}}", instant=True
-                ),
+                age("tianyan_camera_last_probe_timestamp_seconds"),
                 width=3,
-                color_mode="none",
                 unit="s",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             stat(
                 "探测耗时 Probe duration",
@@ -1296,9 +1290,8 @@ def camera_detail() -> Dashboard:
                 width=3,
                 description="Camera clock minus monitor clock. Large offsets break WS-Security "
                 "logins and put wrong times on footage: set the camera's NTP.",
-                color_mode="none",
                 unit="s",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             stat(
                 "近1小时状态变化 Changes last hour",
@@ -1319,26 +1312,13 @@ def camera_detail() -> Dashboard:
             ),
             table(
                 "当前失败 Current failure",
-                queries(
-                    f"max by (camera, stage, reason) (tianyan_camera_probe_failure{{{CAM}}})",
-                    f"max by (camera, cause, element) (tianyan_camera_probable_cause{{{CAM}}})",
-                    table=True,
-                ),
-                {
-                    "stage": "失败环节 Failing stage",
-                    "reason": "原因 Reason",
-                    "cause": "可能原因 Probable cause",
-                    "element": "故障设备 Element",
-                },
+                queries(*failure_queries(f"{{{CAM}}}"), table=True),
+                FAILURE_COLUMNS,
                 height=4,
                 description="Empty while the camera's last probe passed. `tianyan probe "
                 "HOST` repeats the diagnosis on site.",
-                hide=("Time", "job", "instance", "camera", "Value #A", "Value #B"),
-                overrides=[
-                    coloured("失败环节 Failing stage", STAGES),
-                    override("原因 Reason", mappings=REASONS),
-                    coloured("可能原因 Probable cause", CAUSES),
-                ],
+                hide=("camera", "Value #A", "Value #B"),
+                overrides=FAILURE_OVERRIDES,
             ),
             Row("历史 History"),
             timeline(
@@ -1440,10 +1420,9 @@ def camera_detail() -> Dashboard:
                     instant=True,
                 ),
                 width=5,
-                color_mode="none",
                 text_mode="value_and_name",
                 unit="dtdurations",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
         ],
         variables=[
@@ -1524,9 +1503,8 @@ def storage() -> Dashboard:
                 ),
                 width=4,
                 height=3,
-                color_mode="none",
                 text_mode="value_and_name",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             stat(
                 "硬盘故障 Disks failing",
@@ -1575,10 +1553,7 @@ def storage() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "nvr": "录像机 NVR",
-                    "name": "名称 Name",
-                    "kind": "类型 Kind",
-                    "campus": "校区 Campus",
+                    **headers("nvr", "name", "kind", "campus"),
                     "Value #B": "应答 Answering",
                     "Value #C": "容量 Capacity",
                     "Value #D": "剩余 Free",
@@ -1592,7 +1567,7 @@ def storage() -> Dashboard:
                 description="'Retention lost in' is empty when the disks hold more than the "
                 "target; 0 means the footage does not reach it now. ONVIF recorders report "
                 "no sizes.",
-                hide=("Time", "job", "instance", "Value #A"),
+                hide=("Value #A",),
                 overrides=[
                     coloured("应答 Answering", NVR_UP),
                     override("容量 Capacity", unit="bytes"),
@@ -1617,17 +1592,15 @@ def storage() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "nvr": "录像机 NVR",
-                    "disk": "硬盘 Disk",
-                    "status": "状态 Status",
+                    **headers("nvr", "disk", "status"),
                     "Value #B": "容量 Capacity",
                     "Value #C": "剩余 Free",
                 },
                 width=12,
                 height=8,
-                hide=("Time", "job", "instance", "Value #A"),
+                hide=("Value #A",),
                 overrides=[
-                    coloured("状态 Status", DISK_STATES),
+                    coloured(HEADERS["status"], DISK_STATES),
                     override("容量 Capacity", unit="bytes"),
                     override("剩余 Free", unit="bytes"),
                 ],
@@ -1664,17 +1637,14 @@ def storage() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "nvr": "录像机 NVR",
-                    "channel": "通道 Channel",
+                    **headers("camera", "name", "nvr", "channel"),
                     "Value #B": "录像 Recording",
                     "Value #C": "保存天数 Retention (days)",
                     "Value #D": "完整率 Completeness",
                     "Value #E": "缺口 Gaps",
                 },
                 height=10,
-                hide=("Time", "job", "instance", "Value #A"),
+                hide=("Value #A",),
                 sort=("完整率 Completeness", False),
                 overrides=[
                     coloured("录像 Recording", RECORDING),
@@ -1684,7 +1654,7 @@ def storage() -> Dashboard:
                         decimals=1,
                     ),
                     coloured("完整率 Completeness", thresholds=target(0.95), unit="percentunit"),
-                    camera_link("摄像机 Camera"),
+                    camera_link(),
                 ],
             ),
             timeseries(
@@ -1773,43 +1743,12 @@ def video_quality() -> Dashboard:
                 decimals=0,
                 overrides=fault_names,
             ),
-            table(
-                "画面故障摄像机 Cameras with picture faults",
-                queries(
-                    "max by (camera, name, campus, site, fault) ("
-                    f"(tianyan_camera_video_fault == 1) {WITH_NAMES})",
-                    table=True,
-                ),
-                {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "site": "点位 Site",
-                    "fault": "故障 Fault",
-                },
-                width=12,
-                height=8,
-                hide=("Time", "job", "instance", "Value"),
-                overrides=[coloured("故障 Fault", FAULTS), camera_link("摄像机 Camera")],
-            ),
-            table(
+            picture_faults("画面故障摄像机 Cameras with picture faults"),
+            camera_table(
                 "取流失败 Video stage failing",
-                queries(
-                    "max by (camera, name, campus, site, reason) ("
-                    f'tianyan_camera_probe_failure{{stage="video"}} {WITH_NAMES})',
-                    table=True,
-                ),
-                {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "site": "点位 Site",
-                    "reason": "原因 Reason",
-                },
-                width=12,
-                height=8,
-                hide=("Time", "job", "instance", "Value"),
-                overrides=[override("原因 Reason", mappings=REASONS), camera_link("摄像机 Camera")],
+                'tianyan_camera_probe_failure{stage="video"}',
+                "reason",
+                override(HEADERS["reason"], mappings=REASONS),
             ),
             Row("趋势 Over time"),
             timeseries(
@@ -1839,9 +1778,8 @@ def video_quality() -> Dashboard:
                 height=8,
                 description="The view `shifted` compares with: the first clean frame, or the "
                 "last `tianyan reference accept`.",
-                color_mode="none",
                 unit="dtdurations",
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             measures,
         ],
@@ -1863,6 +1801,20 @@ def availability() -> Dashboard:
     window = 'window="$window"'
     good = thresholds("red", (0.95, "orange"), (0.99, "green"))
     changes = "tianyan_camera_state_changes_total"
+    available = "可用率 Availability"
+
+    def lowest(title: str, series: str, labels: Iterable[str], *links: Json) -> Panel:
+        """The 20 rows of `series` with the lowest availability, with their `labels`."""
+        return table(
+            title,
+            queries(f"bottomk(20, {series})", table=True),
+            {**headers(*labels), "Value": available},
+            width=8,
+            height=9,
+            sort=(available, False),
+            overrides=[coloured(available, thresholds=good, unit="percentunit"), *links],
+        )
+
     return Dashboard(
         "tianyan-availability",
         "可用性趋势 Availability trends",
@@ -1924,63 +1876,24 @@ def availability() -> Dashboard:
                 {"campus\\window": "校区 Campus", **WINDOWS},
                 width=8,
                 height=9,
-                before=[
-                    {
-                        "id": "groupingToMatrix",
-                        "options": {
-                            "columnField": "window",
-                            "emptyValue": "null",
-                            "rowField": "campus",
-                            "valueField": "Value",
-                        },
-                    }
-                ],
-                hide=(),
+                pivot=("campus", "window"),
                 unit="percentunit",
                 steps=good,
                 overrides=[coloured(name) for name in WINDOWS.values()],
             ),
-            table(
+            lowest(
                 "可用率最低的点位 Sites with the lowest availability ($window)",
-                queries(
-                    "bottomk(20, max by (campus, site, name, unit) ("
-                    f'tianyan_site_availability_ratio{{{window}, campus=~"$campus"}}'
-                    " * on(site) group_left(name, unit) tianyan_site_info))",
-                    table=True,
-                ),
-                {
-                    "site": "点位 Site",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "unit": "责任单位 Unit",
-                    "Value": "可用率 Availability",
-                },
-                width=8,
-                height=9,
-                sort=("可用率 Availability", False),
-                overrides=[coloured("可用率 Availability", thresholds=good, unit="percentunit")],
+                "max by (campus, site, name, unit) ("
+                f'tianyan_site_availability_ratio{{{window}, campus=~"$campus"}}'
+                " * on(site) group_left(name, unit) tianyan_site_info)",
+                ("site", "name", "campus", "unit"),
             ),
-            table(
+            lowest(
                 "可用率最低的摄像机 Cameras with the lowest availability ($window)",
-                queries(
-                    "bottomk(20, max by (camera, name, campus, site) ("
-                    f"tianyan_camera_availability_ratio{{{window}}} {WITH_NAMES}))",
-                    table=True,
-                ),
-                {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "site": "点位 Site",
-                    "Value": "可用率 Availability",
-                },
-                width=8,
-                height=9,
-                sort=("可用率 Availability", False),
-                overrides=[
-                    coloured("可用率 Availability", thresholds=good, unit="percentunit"),
-                    camera_link("摄像机 Camera"),
-                ],
+                "max by (camera, name, campus, site) ("
+                f"tianyan_camera_availability_ratio{{{window}}} {WITH_NAMES})",
+                ("camera", "name", "campus", "site"),
+                camera_link(),
             ),
             Row("状态变化 State changes (flapping)"),
             stat(
@@ -1992,9 +1905,8 @@ def availability() -> Dashboard:
                 width=6,
                 height=8,
                 description="Online/offline changes of all cameras in the dashboard's time range.",
-                color_mode="none",
                 decimals=0,
-                steps=NEUTRAL,
+                **PLAIN,
             ),
             timeseries(
                 "每小时状态变化 State changes per hour",
@@ -2023,10 +1935,7 @@ def availability() -> Dashboard:
                     table=True,
                 ),
                 {
-                    "camera": "摄像机 Camera",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
-                    "site": "点位 Site",
+                    **headers("camera", "name", "campus", "site"),
                     "Value #A": "近1小时 Last hour",
                     "Value #B": "累计 Total",
                 },
@@ -2037,7 +1946,7 @@ def availability() -> Dashboard:
                 sort=("近1小时 Last hour", True),
                 overrides=[
                     coloured("近1小时 Last hour", thresholds=thresholds("yellow", (3, "red"))),
-                    camera_link("摄像机 Camera"),
+                    camera_link(),
                 ],
             ),
         ],
@@ -2119,12 +2028,8 @@ def site_plan() -> Panel:
         "tianyan_site_location_x_metres", "tianyan_site_location_y_metres", ("x", "y")
     )
     custom = {
-        "axisBorderShow": False,
-        "axisCenteredZero": False,
-        "axisColorMode": "text",
-        "axisLabel": "",
-        "axisPlacement": "auto",
-        "hideFrom": {"legend": False, "tooltip": False, "viz": False},
+        **AXIS,
+        "hideFrom": NOT_HIDDEN,
         "pointSize": {"fixed": 14},
         "scaleDistribution": {"type": "linear"},
         "show": "points",
@@ -2139,14 +2044,12 @@ def site_plan() -> Panel:
         "metres (x east, y north). Colour: green covered (intact ≥ required), orange "
         "under-covered (some intact, fewer than required), red no intact camera. Hover a "
         "point for the site's name and its intact and required cameras.",
-        config=field_config(
-            custom=custom,
-            overrides=[
-                coverage_override(),
-                override("x", unit="lengthm", **{"custom.axisLabel": "x 东 east (m)"}),
-                override("y", unit="lengthm", **{"custom.axisLabel": "y 北 north (m)"}),
-            ],
-        ),
+        custom=custom,
+        overrides=[
+            coverage_override(),
+            override("x", unit="lengthm", **{"custom.axisLabel": "x 东 east (m)"}),
+            override("y", unit="lengthm", **{"custom.axisLabel": "y 北 north (m)"}),
+        ],
         options={
             "dims": {"exclude": [], "frame": 0, "x": "x"},
             "legend": LEGEND_HIDDEN,
@@ -2202,10 +2105,8 @@ def site_geomap() -> Panel:
         description="Key sites whose `location:` in the site map is lat/lon (WGS-84), on "
         "Grafana's base map; same colours as the site plan. Empty when every site is "
         "located by x/y metres (those are on the site plan above).",
-        config=field_config(
-            custom={"hideFrom": {"legend": False, "tooltip": False, "viz": False}},
-            overrides=[coverage_override()],
-        ),
+        custom={"hideFrom": NOT_HIDDEN},
+        overrides=[coverage_override()],
         options={
             "basemap": {"config": {}, "name": "底图 Base map", "type": "default"},
             "controls": {
@@ -2238,6 +2139,8 @@ def campus_map() -> Dashboard:
         f"max by (campus, site, name) ({SITE_STATUS_EXPR}"
         " * on(site) group_left(name) tianyan_site_info)"
     )
+    # Keeps a per-site series of the sites in a critical category.
+    critical = ' * on(category) group_left() tianyan_category_info{critical="true"}'
     return Dashboard(
         "tianyan-campus-map",
         "校园点位图 Campus site map",
@@ -2265,9 +2168,8 @@ def campus_map() -> Dashboard:
                 queries((named, "{{name}}"), instant=True),
                 width=24,
                 height=10,
-                config=field_config(
-                    mappings=SITE_STATUS, steps=thresholds("red", (1, "orange"), (2, "green"))
-                ),
+                mappings=SITE_STATUS,
+                steps=thresholds("red", (1, "orange"), (2, "green")),
                 options={
                     "colorMode": "background",
                     "graphMode": "none",
@@ -2291,47 +2193,28 @@ def campus_map() -> Dashboard:
                 {"name_zh\\campus": "类别 Category"},
                 width=12,
                 height=12,
-                before=[
-                    {
-                        "id": "groupingToMatrix",
-                        "options": {
-                            "columnField": "campus",
-                            "emptyValue": "null",
-                            "rowField": "name_zh",
-                            "valueField": "Value",
-                        },
-                    }
-                ],
-                hide=(),
+                pivot=("name_zh", "campus"),
                 unit="percentunit",
                 steps=target(1.0),
+                # Every campus column coloured: the campuses are known only at run time.
                 overrides=[
-                    {
-                        "matcher": {"id": "byType", "options": "number"},
-                        "properties": [
-                            {
-                                "id": "custom.cellOptions",
-                                "value": {"mode": "basic", "type": "color-background"},
-                            }
-                        ],
-                    }
+                    override(
+                        "number",
+                        matcher="byType",
+                        **{"custom.cellOptions": {"mode": "basic", "type": "color-background"}},
+                    )
                 ],
             ),
             table(
                 "关键部位 Critical sites",
                 queries(
-                    f"{named} * on(site) group_left() (tianyan_site_info"
-                    ' * on(category) group_left() tianyan_category_info{critical="true"})',
-                    "max by (site) (tianyan_site_cameras_intact"
-                    ' * on(category) group_left() tianyan_category_info{critical="true"})',
-                    "max by (site) (tianyan_site_cameras_required"
-                    ' * on(category) group_left() tianyan_category_info{critical="true"})',
+                    f"{named} * on(site) group_left() (tianyan_site_info{critical})",
+                    f"max by (site) (tianyan_site_cameras_intact{critical})",
+                    f"max by (site) (tianyan_site_cameras_required{critical})",
                     table=True,
                 ),
                 {
-                    "site": "点位 Site",
-                    "name": "名称 Name",
-                    "campus": "校区 Campus",
+                    **headers("site", "name", "campus"),
                     "Value #A": "状态 Status",
                     "Value #B": "完好 Intact",
                     "Value #C": "应装 Required",
