@@ -62,6 +62,23 @@ class CameraState:
         return self.online and self.last_probe is not None and self.last_probe.video_ok
 
 
+def intact_change(previous: CameraState | None, state: CameraState) -> Transition | None:
+    """A change of a camera's intact status (its first probe sets it), stored so the
+    intact rate can be weighted by time over any period. `online` here means intact;
+    the stage and reason say why it stopped being intact."""
+    if previous is not None and previous.intact == state.intact:
+        return None
+    probe = state.last_probe
+    failure = probe.failure if probe is not None and not state.intact else None
+    return Transition(
+        camera=state.camera,
+        at=probe.started_at if probe is not None else state.since,
+        online=state.intact,
+        stage=failure.stage if failure is not None else None,
+        reason=failure.reason if failure is not None else None,
+    )
+
+
 def advance(
     previous: CameraState | None, probe: ProbeResult, policy: Hysteresis = Hysteresis()
 ) -> tuple[CameraState, Transition | None]:

@@ -194,3 +194,22 @@ async def test_a_full_search_runs_again_each_day(campus) -> None:
         assert [(g.start, g.end) for g in snap.channels["cam-1"].gaps] == [
             (NOW - 10 * DAY, NOW - 5 * DAY)
         ]
+
+
+async def test_the_storage_of_a_past_period_from_the_stored_footage(campus) -> None:
+    from monitor.recordings.period import period_storage
+
+    clock = Clock(NOW)
+    footage = {1: [(NOW - 10 * DAY, NOW - 4 * DAY), (NOW - 3 * DAY, NOW)], 2: []}
+    with Store.open(campus[1]) as store:
+        await make_poller(campus, MemoryRecorder(footage), clock, store).run_pass()
+        # The five days before the last one: four recorded, one missing.
+        found = period_storage(campus[0], store, NOW - 6 * DAY, NOW - DAY)
+        assert found["cam-1"].expected_seconds == 5 * DAY
+        assert found["cam-1"].recorded_seconds == pytest.approx(4 * DAY)
+        assert found["cam-2"].recorded_seconds == 0  # searched, nothing there
+        assert "cam-3" not in found  # not recorded: no figure
+        # Time after the last search is not known to be recorded.
+        later = period_storage(campus[0], store, NOW - DAY, NOW + DAY)
+        assert later["cam-1"].recorded_seconds == pytest.approx(DAY)
+        assert later["cam-1"].expected_seconds == 2 * DAY

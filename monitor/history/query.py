@@ -32,15 +32,22 @@ def period_availability(
     now: float,
     poll_interval: float,
     inside_monitor: bool,
+    intact: bool = False,
 ) -> AvailabilityReport:
-    """Availability over `[start, end)`.
+    """Availability over `[start, end)` — or, with `intact`, the time-weighted intact
+    rate: the same report where "online" means intact (online, video fetched, no
+    image fault), from the stored intact changes.
 
     `inside_monitor`: the caller is the running monitor, whose own run is
     open and alive. Any other reader settles an open run whose monitor has
     not finished a cycle for three poll intervals (it died), so a dead
     monitor's silence is unmonitored time, not online time.
     """
-    transitions = store.transitions_for_period(start, end)
+    transitions = (
+        store.intact_transitions_for_period(start, end)
+        if intact
+        else store.transitions_for_period(start, end)
+    )
     runs: Sequence[RunLike] = store.monitor_runs(since=start, until=end)
     if not inside_monitor:
         last = store.last_cycle()
@@ -89,6 +96,22 @@ class HistoryReader:
             now=time.time() if now is None else now,
             poll_interval=self.poll_interval,
             inside_monitor=self.inside_monitor,
+        )
+
+    def intact(self, start: float, end: float, now: float | None = None) -> AvailabilityReport:
+        """The time-weighted intact rate over a period: `report`'s shape, "online" read as
+        intact. Time before the monitor stored intact changes (before migration 0005)
+        counts as not known: unmonitored."""
+        return period_availability(
+            self.store,
+            self.site_map,
+            self.windows,
+            start=start,
+            end=end,
+            now=time.time() if now is None else now,
+            poll_interval=self.poll_interval,
+            inside_monitor=self.inside_monitor,
+            intact=True,
         )
 
     def standard_windows(self, now: float | None = None) -> dict[str, AvailabilityReport]:

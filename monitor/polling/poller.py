@@ -27,6 +27,7 @@ from monitor.state import (
     Transition,
     advance,
     identity_changes,
+    intact_change,
 )
 from monitor.storage.store import Reference, Store
 from monitor.topology.causes import Topology
@@ -94,6 +95,10 @@ class Poller:
         self.cycles = 0
         self._unsaved_transitions: list[Transition] = []
         self._unsaved_changes: list[IdentityChange] = []
+        self._unsaved_intact: list[Transition] = []
+        # Cameras whose intact status is on record: the others' next probe records
+        # it (a database from before intact changes were kept, or a new camera).
+        self._intact_recorded = store.intact_cameras()
         self._prepared = False
         now = time.time()
         self.recent_changes: dict[str, deque[float]] = defaultdict(deque)
@@ -157,6 +162,7 @@ class Poller:
         results = await self._probe_all()
         transitions: list[Transition] = []
         changes: list[IdentityChange] = []
+        intact_changes: list[Transition] = []
         changed: list[CameraState] = []
         for probe in results:
             previous = self.states.get(probe.target)
@@ -174,6 +180,10 @@ class Poller:
                 )
             state, transition = advance(previous, probe, self.hysteresis)
             self.states[probe.target] = state
+            known = previous if probe.target in self._intact_recorded else None
+            if (intact := intact_change(known, state)) is not None:
+                intact_changes.append(intact)
+                self._intact_recorded.add(probe.target)
             changed.append(state)
             if transition is not None:
                 transitions.append(transition)
@@ -184,7 +194,7 @@ class Poller:
                     self.recent_changes[transition.camera].append(transition.at)
                     self._log_transition(transition)
         finished = time.time()
-        await self._save(started, finished, changed, transitions, changes)
+        await self._save(started, finished, changed, transitions, changes, intact_changes)
         self.cycles += 1
         self._snapshot = self._build_snapshot(started, finished, finished)
         failed = sum(1 for r in results if not r.ok)
@@ -287,6 +297,7 @@ class Poller:
         states: list[CameraState],
         transitions: list[Transition],
         changes: list[IdentityChange],
+        intact_changes: list[Transition],
     ) -> None:
         """Store the cycle; if the database is away, keep its transitions for the next try.
 
@@ -295,6 +306,7 @@ class Poller:
         """
         pending = [*self._unsaved_transitions, *transitions]
         pending_changes = [*self._unsaved_changes, *changes]
+        pending_intact = [*self._unsaved_intact, *intact_changes]
         try:
             await asyncio.to_thread(
                 self.store.save_cycle,
@@ -303,11 +315,13 @@ class Poller:
                 states=states,
                 transitions=pending,
                 identity_changes=pending_changes,
+                intact_changes=pending_intact,
             )
             await asyncio.to_thread(self._sync_references, finished)
         except Exception as exc:
             self._unsaved_transitions = pending
             self._unsaved_changes = pending_changes
+            self._unsaved_intact = pending_intact
             log.error(
                 "storing the poll cycle failed; %d transitions kept for the next cycle: %s",
                 len(pending),
@@ -316,6 +330,7 @@ class Poller:
         else:
             self._unsaved_transitions = []
             self._unsaved_changes = []
+            self._unsaved_intact = []
 
     async def run_forever(
         self, stop: asyncio.Event, on_cycle: Callable[[CycleOutcome], None] | None = None

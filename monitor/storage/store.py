@@ -60,6 +60,7 @@ from monitor.storage.tables import (
     camera_reference,
     camera_state,
     device_event,
+    intact_transition,
     monitor_run,
     poll_cycle,
     recording_check,
@@ -372,6 +373,27 @@ def _history(
     return stmt
 
 
+def _superseded_before(table: Table, cutoff: datetime) -> Any:
+    """Rows older than `cutoff` except each camera's latest one (its state at `cutoff`)."""
+    newer = table.alias("newer")
+    superseded = exists().where(
+        newer.c.camera == table.c.camera,
+        newer.c.at < cutoff,
+        or_(newer.c.at > table.c.at, and_(newer.c.at == table.c.at, newer.c.id > table.c.id)),
+    )
+    return delete(table).where(table.c.at < cutoff, superseded)
+
+
+def _transition_row(t: Transition, flag: str) -> dict[str, Any]:
+    return {
+        "camera": t.camera,
+        "at": to_datetime(t.at),
+        flag: t.online,
+        "stage": t.stage.value if t.stage is not None else None,
+        "reason": t.reason.value if t.reason is not None else None,
+    }
+
+
 def _transition(
     camera: str, at: datetime, online: bool, stage: str | None, reason: str | None
 ) -> Transition:
@@ -478,6 +500,7 @@ class Store:
         states: Iterable[CameraState],
         transitions: Iterable[Transition],
         identity_changes: Iterable[IdentityChange] = (),
+        intact_changes: Iterable[Transition] = (),
     ) -> None:
         """In one transaction: upsert the states, append the transitions and the cycle.
 
@@ -490,16 +513,8 @@ class Store:
         for state in states:
             latest[state.camera] = state
         state_rows = [_state_row(state, updated_at) for state in latest.values()]
-        transition_rows = [
-            {
-                "camera": t.camera,
-                "at": to_datetime(t.at),
-                "online": t.online,
-                "stage": t.stage.value if t.stage is not None else None,
-                "reason": t.reason.value if t.reason is not None else None,
-            }
-            for t in transitions
-        ]
+        transition_rows = [_transition_row(t, "online") for t in transitions]
+        intact_rows = [_transition_row(t, "intact") for t in intact_changes]
         event_rows = [
             {
                 "camera": e.camera,
@@ -525,6 +540,8 @@ class Store:
                 _upsert(conn, camera_state, state_rows, "camera")
             if transition_rows:
                 conn.execute(insert(state_transition), transition_rows)
+            if intact_rows:
+                conn.execute(insert(intact_transition), intact_rows)
             if event_rows:
                 conn.execute(insert(device_event), event_rows)
             conn.execute(insert(poll_cycle), [cycle_row])
@@ -550,14 +567,31 @@ class Store:
         `start` (its state when the period begins) and every transition in
         `[start, until)`, ordered by time. Older history is not read.
         """
-        t = state_transition.c
+        return self._for_period(state_transition, "online", start, until)
+
+    def intact_transitions_for_period(
+        self, start: float, until: float | None = None
+    ) -> list[Transition]:
+        """The same for intact/not-intact changes (`online` meaning intact)."""
+        return self._for_period(intact_transition, "intact", start, until)
+
+    def intact_cameras(self) -> set[str]:
+        """Cameras with at least one stored intact change."""
+        t = intact_transition.c
+        with self._reading("cannot read intact_transition rows") as conn:
+            return set(conn.execute(select(t.camera).distinct()).scalars())
+
+    def _for_period(
+        self, table: Table, flag: str, start: float, until: float | None
+    ) -> list[Transition]:
+        t = table.c
         latest_before = select(func.max(t.id)).where(t.at < to_datetime(start)).group_by(t.camera)
-        columns = (t.camera, t.at, t.online, t.stage, t.reason)
+        columns = (t.camera, t.at, t[flag], t.stage, t.reason)
         in_period = t.at >= to_datetime(start)
         if until is not None:
             in_period = and_(in_period, t.at < to_datetime(until))
         stmt = select(*columns).where(or_(t.id.in_(latest_before), in_period)).order_by(t.at, t.id)
-        with self._reading("cannot read transitions") as conn:
+        with self._reading(f"cannot read {table.name} rows") as conn:
             rows = conn.execute(stmt).all()
         return [_transition(*row) for row in rows]
 
@@ -801,17 +835,11 @@ class Store:
         state of every camera at `before` stays known. Current states are kept.
         """
         cutoff = to_datetime(before)
-        t = state_transition
-        newer = state_transition.alias("newer")
-        superseded = exists().where(
-            newer.c.camera == t.c.camera,
-            newer.c.at < cutoff,
-            or_(newer.c.at > t.c.at, and_(newer.c.at == t.c.at, newer.c.id > t.c.id)),
-        )
         deleted = 0
         with self._writing("cannot prune history") as conn:
+            for table in (state_transition, intact_transition):
+                deleted += conn.execute(_superseded_before(table, cutoff)).rowcount
             for stmt in (
-                delete(t).where(t.c.at < cutoff, superseded),
                 delete(poll_cycle).where(poll_cycle.c.finished_at < cutoff),
                 delete(monitor_run).where(monitor_run.c.stopped_at < cutoff),
             ):

@@ -76,6 +76,24 @@ class StateTransitionRow(Base):
     reason: Mapped[str | None]
 
 
+class IntactTransitionRow(Base):
+    """Append-only history of intact/not-intact changes: the time-weighted intact rate."""
+
+    __tablename__ = "intact_transition"
+    __table_args__ = (
+        Index("ix_intact_transition_camera_at", "camera", "at"),
+        Index("ix_intact_transition_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera: Mapped[str]
+    at: Mapped[datetime]
+    intact: Mapped[bool]
+    # For a change to not intact: the failing stage and its reason.
+    stage: Mapped[str | None]
+    reason: Mapped[str | None]
+
+
 class DeviceEventRow(Base):
     """Append-only history of identity changes: a swapped device, new firmware."""
 
@@ -174,5 +192,6 @@ poll_cycle: Table = PollCycleRow.__table__  # type: ignore[assignment]
 device_event: Table = DeviceEventRow.__table__  # type: ignore[assignment]
 camera_reference: Table = CameraReferenceRow.__table__  # type: ignore[assignment]
 monitor_run: Table = MonitorRunRow.__table__  # type: ignore[assignment]
+intact_transition: Table = IntactTransitionRow.__table__  # type: ignore[assignment]
 recording_interval: Table = RecordingIntervalRow.__table__  # type: ignore[assignment]
 recording_check: Table = RecordingCheckRow.__table__  # type: ignore[assignment]
