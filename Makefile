@@ -11,11 +11,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Debian packages the end-to-end tests use: Prometheus (promtool) and
-# Alertmanager (amtool).
-SYSTEM_PACKAGES := prometheus prometheus-alertmanager
+# Debian packages the end-to-end tests use: Prometheus (promtool), Alertmanager
+# (amtool) and Chromium (the map page in a real browser, the PDF report).
+SYSTEM_PACKAGES := prometheus prometheus-alertmanager chromium
 system-deps:
-	@if ! command -v promtool >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; then \
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1 \
+	    || ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "missing: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; fi
