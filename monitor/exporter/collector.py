@@ -12,14 +12,16 @@ from collections.abc import Callable, Iterator, Mapping
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.exporter.graph import add_graph, graph_families
 from monitor.exporter.recordings import add_recordings, recording_families
 from monitor.exporter.topology import add_topology, topology_families
 from monitor.history.availability import AvailabilityReport
-from monitor.polling.snapshot import MonitorSnapshot
+from monitor.polling.snapshot import MonitorSnapshot, camera_health
 from monitor.probing.result import STAGE_ORDER, Stage
 from monitor.quality.detectors import FAULTS as IMAGE_FAULTS
 from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
+from site_map.graph import analyse_graph, watching_cameras
 from site_map.model import Site, SiteMap
 from site_map.policy import categories_in_force
 
@@ -287,6 +289,7 @@ class SnapshotCollector(Collector):
         yield from _counters().values()
         yield from recording_families().values()
         yield from topology_families().values()
+        yield from graph_families().values()
         if self._availability is not None:
             yield from _availability_families().values()
 
@@ -415,6 +418,12 @@ class SnapshotCollector(Collector):
         t = topology_families()
         add_topology(t, snap)
         yield from t.values()
+        # Roads, blind routes and single points of failure over the cameras watching
+        # now (about 3 ms for the demo campus: computed per scrape, not cached).
+        g = graph_families()
+        watching = watching_cameras(camera_health(snap.states))
+        add_graph(g, analyse_graph(site_map, watching), site_map)
+        yield from g.values()
         if self._availability is not None:
             a = _availability_families()
             _add_availability(a, self._availability(), site_map)
