@@ -43,7 +43,7 @@ def require(binary: str) -> str:
     """The binary's path; the test is skipped (failed in CI) when it is missing."""
     path = shutil.which(binary)
     if path is None:
-        message = f"{binary} is not installed (Debian: prometheus, prometheus-alertmanager)"
+        message = f"{binary} is not installed (install its Debian package)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -11,6 +11,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from monitor.api.map_routes import add_map_routes
 from monitor.exporter.collector import AvailabilitySource, SnapshotCollector
 from monitor.history.availability import AvailabilityReport, mttr
 from monitor.history.periods import parse_period
@@ -36,6 +37,8 @@ of every camera, site, campus and the school (JSON)</li>
 time to repair (JSON)</li>
 <li><a href="/api/recordings">/api/recordings</a> — NVRs, disks, and each channel's
 footage: retention, completeness, gaps (JSON)</li>
+<li><a href="/map">/map</a> — 预警一张图 campus map</li>
+<li><a href="/api/map.svg">/api/map.svg</a> — the map as SVG (?campus=ID)</li>
 <li><a href="/-/healthy">/-/healthy</a> — liveness</li>
 </ul>
 """
@@ -158,6 +161,7 @@ def build_app(
     app.router.add_get("/api/availability", _availability)
     app.router.add_get("/api/outages", _outages)
     app.router.add_get("/api/recordings", _recordings)
+    add_map_routes(app)
     return app
 
 
