@@ -11,7 +11,10 @@ from monitor.config import ConfigError, load_config
 from tests.campus import PASSWORD, PASSWORD_ENV, small_campus, write_yaml
 
 
-@pytest.mark.parametrize("command", ["check", "run", "coverage", "simulate", "demo"])
+@pytest.mark.parametrize(
+    "command",
+    ["check", "run", "coverage", "simulate", "demo", "import", "daily-report", "availability"],
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
