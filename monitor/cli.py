@@ -21,11 +21,13 @@ Tianyan (校园天眼): coverage and health of a campus's video surveillance.
 
   tianyan demo                      a virtual campus on loopback, polled and served
   tianyan check site-map.yaml       validate a site map (exit 0, or 2 with every error)
+  tianyan import 台账.xlsx -o site-map.yaml   turn a camera ledger (台账) into a site map
   tianyan run config.yaml           the monitoring service (metrics on 127.0.0.1:9847)
   tianyan run config.yaml --once    probe every camera and NVR once, store, exit
   tianyan coverage config.yaml      the rates and score from the stored state
   tianyan availability config.yaml  availability and outages over a period (--period 7d)
   tianyan daily-report config.yaml  send the day's summary (零报告) to the configured channels
+  tianyan report config.yaml --from 2026-11-01 --to 2026-11-30   the assessors' period report
   tianyan simulate site-map.yaml    serve a site map's cameras as simulated devices
   tianyan reference accept CAM --config config.yaml   the camera's current view is right
   tianyan probe 10.20.1.11          diagnose one camera, stage by stage
@@ -187,6 +189,26 @@ def _cmd_daily_report(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from monitor.reports.command import run_report
+
+    found = _load(args.config, args.database)
+    if found is None:
+        return EXIT_USAGE
+    config, loaded = found
+    return run_report(
+        config,
+        loaded,
+        first=args.date_from,
+        last=args.date_to,
+        fmt=args.format,
+        output=args.output,
+        campus=args.campus,
+        category=args.category,
+        unit=args.unit,
+    )
+
+
 def _cmd_reference(args: argparse.Namespace) -> int:
     import os
 
@@ -241,6 +263,21 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         fmt=args.format,
         out=sys.stdout,
         err=sys.stderr,
+    )
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from site_map.ledger import run_import
+
+    return run_import(
+        args.ledger,
+        args.output,
+        sheet=args.sheet,
+        mapping=args.mapping,
+        campus_ids=args.campus_ids,
+        school=args.school,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
     )
 
 
@@ -353,6 +390,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_daily_report)
 
     p = sub.add_parser(
+        "report",
+        help="the period report for assessors: scorecard, evidence, outages, storage, map",
+        description="The assessment over a period of local days (daily_report.timezone, "
+        "default Asia/Shanghai), from the stored state: the scorecard (install, time-weighted "
+        "intact, storage, gate capabilities) and the score, rates per campus, category and "
+        "unit with their numerators and denominators, non-compliant sites, per-camera "
+        "availability and intact time, the outage log and MTTR, storage and retention per "
+        "channel, a daily trend, the campus map and the road-graph findings. JSON and HTML "
+        "go to stdout unless -o is given; xlsx, csv (a ZIP of one CSV per section) and pdf "
+        "(printed by headless Chromium) to -o PATH or tianyan-report-FROM-TO.EXT. Exit 0, "
+        "1 when the store or Chromium failed, 2 for bad dates or filters. See docs/report.md.",
+    )
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--database", metavar="URL")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the first day of the period",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the last day of the period (included)",
+    )
+    p.add_argument("--format", choices=("html", "xlsx", "csv", "json", "pdf"), default="html")
+    p.add_argument("-o", "--output", metavar="PATH", help="the file to write ('-': stdout)")
+    p.add_argument("--campus", metavar="ID", help="only the key sites of this campus")
+    p.add_argument("--category", metavar="ID", help="only the key sites of this category")
+    p.add_argument("--unit", metavar="NAME", help="only the key sites of this responsible unit")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
         "reference",
         help="accept, show or clear a camera's reference view (for the shifted check)",
         description="A camera's reference view is what each frame is compared with to find a "
@@ -437,6 +510,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_discover)
+
+    p = sub.add_parser(
+        "import",
+        help="turn a camera ledger (台账, .xlsx or .csv) into a site map",
+        description="Read a camera ledger (one row per camera; Chinese or English headers, "
+        "found in the first 10 rows) and write the site map: campuses, key sites, cameras, "
+        "NVRs. Every bad row is reported as LEDGER:ROW: message and nothing is written "
+        "(exit 2); exit 0 when written, warnings on stderr. A password column is ignored: "
+        "the site map reads passwords from TIANYAN_CAMERA_PASSWORD. See docs/ledger.md.",
+    )
+    p.add_argument("ledger", metavar="LEDGER", help="the ledger, .xlsx or .csv")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="SITE_MAP", help="where to write (- for stdout)"
+    )
+    p.add_argument("--sheet", metavar="NAME", help=".xlsx: the sheet to read (default: the first)")
+    p.add_argument(
+        "--mapping", metavar="FILE", help="YAML {their header: our field} for other headers"
+    )
+    p.add_argument(
+        "--campus-ids",
+        metavar="NAME=ID,...",
+        help='ids for the campus names of the ledger, e.g. "北校区=north,南校区=south"',
+    )
+    p.add_argument("--school", metavar="NAME", help="the school's name (default: the file name)")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser(
         "demo",

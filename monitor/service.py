@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from aiohttp import web
 
 from monitor.api.http import build_app, serve
+from monitor.api.report_routes import ReportContext
 from monitor.config import PollSettings, RecordingSettings, ResolvedConfig
 from monitor.history.availability import AvailabilityReport
 from monitor.history.maintenance import MaintenanceWindow
@@ -52,8 +53,13 @@ class MonitorService:
         maintenance: Sequence[MaintenanceWindow] = (),
         quality: QualityConfig | None = None,
         recordings: RecordingSettings | None = None,
+        config: ResolvedConfig | None = None,
     ) -> None:
         raise_open_file_limit()
+        self.loaded = loaded
+        # The whole config, when the service was built from one: the period
+        # report (/api/report) needs its settings.
+        self.config = config
         self.store = Store.open(database_url)
         recordings = recordings or RecordingSettings()
         # The storage pass over the NVRs, when the site map has any.
@@ -93,6 +99,7 @@ class MonitorService:
             config.maintenance,
             config.quality,
             config.recordings,
+            config=config,
         )
 
     async def refresh_availability(self) -> None:
@@ -124,7 +131,10 @@ class MonitorService:
             self.store.record_monitor_stop(time.time())
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
-        app = build_app(lambda: self.poller.snapshot, self.history, lambda: self.availability)
+        report = ReportContext(self.loaded, self.config) if self.config is not None else None
+        app = build_app(
+            lambda: self.poller.snapshot, self.history, lambda: self.availability, report=report
+        )
         self.runner = await serve(app, host, port)
         return self.runner
 

@@ -185,3 +185,19 @@ def test_availability_command_reads_the_same_history(service, capsys):
     assert "Outages: 2" in table and "cam-5" in table and "onvif/auth_failed" in table
     assert main(["availability", str(config), "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("scope,id,cameras,ratio")
+
+
+def test_the_running_service_serves_the_period_report_map_and_openapi(service):
+    base, _ = service
+    today = time.strftime("%Y-%m-%d")
+    status, content_type, body = get(f"{base}/api/report?from={today}&to={today}")
+    assert status == 200, body
+    assert content_type.startswith("application/json")
+    report = json.loads(body)
+    assert PASSWORD not in body and report
+    status, _, body = get(f"{base}/api/report?from=not-a-date&to={today}")
+    assert status == 400 and "date" in body
+    status, content_type, svg = get(f"{base}/api/map.svg")
+    assert status == 200 and content_type.startswith("image/svg+xml") and "site-east-gate" in svg
+    status, _, body = get(f"{base}/api/openapi.json")
+    assert status == 200 and "/api/report" in json.loads(body)["paths"]

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from monitor.api.map_routes import add_map_routes
+from monitor.api.report_routes import REPORT, ReportContext, add_report_routes
 from monitor.exporter.collector import AvailabilitySource, SnapshotCollector
 from monitor.history.availability import AvailabilityReport, mttr
 from monitor.history.periods import parse_period
@@ -38,6 +39,9 @@ time to repair (JSON)</li>
 <li><a href="/api/recordings">/api/recordings</a> — NVRs, disks, and each channel's
 footage: retention, completeness, gaps (JSON)</li>
 <li><a href="/map">/map</a> — 预警一张图 campus map</li>
+<li>/api/report?from=YYYY-MM-DD&amp;to=YYYY-MM-DD — the assessors' period report (JSON;
+&amp;format=html|csv|xlsx; &amp;campus= &amp;category= &amp;unit=)</li>
+<li><a href="/api/openapi.json">/api/openapi.json</a> — this API described (OpenAPI 3.1)</li>
 <li><a href="/api/map.svg">/api/map.svg</a> — the map as SVG (?campus=ID)</li>
 <li><a href="/-/healthy">/-/healthy</a> — liveness</li>
 </ul>
@@ -145,6 +149,7 @@ def build_app(
     snapshot: Callable[[], MonitorSnapshot],
     history: HistoryReader | None = None,
     availability: AvailabilitySource | None = None,
+    report: ReportContext | None = None,
 ) -> web.Application:
     registry = CollectorRegistry(auto_describe=True)
     registry.register(SnapshotCollector(snapshot, availability))
@@ -162,6 +167,9 @@ def build_app(
     app.router.add_get("/api/outages", _outages)
     app.router.add_get("/api/recordings", _recordings)
     add_map_routes(app)
+    add_report_routes(app)
+    if report is not None:
+        app[REPORT] = report
     return app
 
 
