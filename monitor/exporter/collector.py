@@ -21,7 +21,7 @@ from monitor.probing.result import STAGE_ORDER, Stage
 from monitor.quality.detectors import FAULTS as IMAGE_FAULTS
 from monitor.state import IDENTITY_FIELDS
 from site_map.coverage import ScopeRates
-from site_map.graph import analyse_graph, watching_cameras
+from site_map.graph import GraphFindings, analyse_graph, watching_cameras
 from site_map.model import Site, SiteMap
 from site_map.policy import categories_in_force
 
@@ -283,6 +283,17 @@ class SnapshotCollector(Collector):
     ) -> None:
         self._snapshot = snapshot
         self._availability = availability
+        # The road analysis of the last snapshot scraped: a new one comes once a
+        # cycle, scrapes may come more often (several Prometheus replicas).
+        self._graph: tuple[MonitorSnapshot, GraphFindings] | None = None
+
+    def _findings(self, snap: MonitorSnapshot) -> GraphFindings:
+        cached = self._graph
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        findings = analyse_graph(snap.site_map, watching_cameras(camera_health(snap.states)))
+        self._graph = (snap, findings)
+        return findings
 
     def describe(self) -> Iterator[Metric]:
         yield from _families().values()
@@ -418,11 +429,9 @@ class SnapshotCollector(Collector):
         t = topology_families()
         add_topology(t, snap)
         yield from t.values()
-        # Roads, blind routes and single points of failure over the cameras watching
-        # now (about 3 ms for the demo campus: computed per scrape, not cached).
+        # Roads, blind routes and single points of failure over the cameras watching now.
         g = graph_families()
-        watching = watching_cameras(camera_health(snap.states))
-        add_graph(g, analyse_graph(site_map, watching), site_map)
+        add_graph(g, self._findings(snap), site_map)
         yield from g.values()
         if self._availability is not None:
             a = _availability_families()

@@ -87,21 +87,17 @@ class HistoryReader:
         self.inside_monitor = inside_monitor
 
     def report(self, start: float, end: float, now: float | None = None) -> AvailabilityReport:
-        return period_availability(
-            self.store,
-            self.site_map,
-            self.windows,
-            start=start,
-            end=end,
-            now=time.time() if now is None else now,
-            poll_interval=self.poll_interval,
-            inside_monitor=self.inside_monitor,
-        )
+        return self._period(start, end, now, intact=False)
 
     def intact(self, start: float, end: float, now: float | None = None) -> AvailabilityReport:
         """The time-weighted intact rate over a period: `report`'s shape, "online" read as
         intact. Time before the monitor stored intact changes (before migration 0005)
         counts as not known: unmonitored."""
+        return self._period(start, end, now, intact=True)
+
+    def _period(
+        self, start: float, end: float, now: float | None, *, intact: bool
+    ) -> AvailabilityReport:
         return period_availability(
             self.store,
             self.site_map,
@@ -111,7 +107,7 @@ class HistoryReader:
             now=time.time() if now is None else now,
             poll_interval=self.poll_interval,
             inside_monitor=self.inside_monitor,
-            intact=True,
+            intact=intact,
         )
 
     def standard_windows(self, now: float | None = None) -> dict[str, AvailabilityReport]:
