@@ -313,3 +313,46 @@ async def test_map_page_in_headless_chromium(tmp_path: Path) -> None:
             assert not [e for e in later if e.get("method") == "Runtime.exceptionThrown"]
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.slow
+async def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
+    """The assessors' HTML report, opened as a file: no console error, every section,
+    the embedded campus map drawn, a screenshot."""
+    from monitor.config import load_config
+    from monitor.reports.render_html import report_to_html
+    from site_map.loader import load_site_map
+    from tests.test_period_report import ENV, store_period, write_campus
+    from tests.test_period_report import build as build_report
+    from tests.test_report_render import SECTIONS
+
+    config = load_config(write_campus(tmp_path))
+    store_period(config.database_url)
+    report = build_report((config, load_site_map(config.site_map_path, environ=ENV)))
+    page_file = tmp_path / "report.html"
+    page_file.write_text(report_to_html(report), encoding="utf-8")
+    async with (
+        chromium(tmp_path) as devtools_port,
+        aiohttp.ClientSession() as http,
+        page(http, devtools_port) as devtools,
+    ):
+        await navigate(devtools, page_file.as_uri())
+        found = json.loads(
+            await devtools.evaluate(
+                "JSON.stringify({sections: Array.from(document.querySelectorAll('section'))"
+                ".map(function (s) { return s.id; }),"
+                " sites: document.querySelectorAll('svg [id^=\"site-\"]').length,"
+                " height: document.body.scrollHeight})"
+            )
+        )
+        assert set(SECTIONS) <= set(found["sections"])
+        assert found["sites"] > 0  # the campus map is drawn inside the report
+        assert found["height"] > 1000
+        shot = await devtools.send("Page.captureScreenshot", format="png")
+        png = base64.b64decode(shot["data"])
+        assert png.startswith(b"\x89PNG")
+        (tmp_path / "report.png").write_bytes(png)
+        if os.environ.get(ARTIFACTS_ENV):
+            (REPO_ROOT / "test-artifacts").mkdir(exist_ok=True)
+            (REPO_ROOT / "test-artifacts" / "report.png").write_bytes(png)
+        assert devtools.errors() == []

@@ -201,3 +201,15 @@ def test_the_running_service_serves_the_period_report_map_and_openapi(service):
     assert status == 200 and content_type.startswith("image/svg+xml") and "site-east-gate" in svg
     status, _, body = get(f"{base}/api/openapi.json")
     assert status == 200 and "/api/report" in json.loads(body)["paths"]
+
+
+def test_api_graph(service):
+    base, _ = service
+    status, content_type, body = get(f"{base}/api/graph")
+    assert status == 200 and content_type.startswith("application/json")
+    findings = json.loads(body)
+    # small_campus has no roads: no segments, but its single points of failure.
+    assert findings["segments"] == [] and findings["blind_routes"] == []
+    assert {"site": "east-lab", "camera": "cam-3"}.items() <= next(
+        p for p in findings["single_points_of_failure"] if p["site"] == "east-lab"
+    ).items()

@@ -17,9 +17,10 @@ from monitor.exporter.collector import AvailabilitySource, SnapshotCollector
 from monitor.history.availability import AvailabilityReport, mttr
 from monitor.history.periods import parse_period
 from monitor.history.query import HistoryReader
-from monitor.polling.snapshot import MonitorSnapshot
+from monitor.polling.snapshot import MonitorSnapshot, camera_health
 from monitor.recordings.report import recordings_to_json
 from site_map.coverage import coverage_to_json
+from site_map.graph import analyse_graph, graph_findings_to_json, watching_cameras
 
 SnapshotSource = Callable[[], MonitorSnapshot]
 SNAPSHOT: web.AppKey[SnapshotSource] = web.AppKey("snapshot")
@@ -39,6 +40,8 @@ time to repair (JSON)</li>
 <li><a href="/api/recordings">/api/recordings</a> — NVRs, disks, and each channel's
 footage: retention, completeness, gaps (JSON)</li>
 <li><a href="/map">/map</a> — 预警一张图 campus map</li>
+<li><a href="/api/graph">/api/graph</a> — roads covered, blind routes, single points of
+failure (JSON)</li>
 <li>/api/report?from=YYYY-MM-DD&amp;to=YYYY-MM-DD — the assessors' period report (JSON;
 &amp;format=html|csv|xlsx; &amp;campus= &amp;category= &amp;unit=)</li>
 <li><a href="/api/openapi.json">/api/openapi.json</a> — this API described (OpenAPI 3.1)</li>
@@ -99,6 +102,15 @@ def cameras_to_json(snapshot: MonitorSnapshot) -> list[dict[str, object]]:
 async def _recordings(request: web.Request) -> web.Response:
     snapshot = request.app[SNAPSHOT]()
     return web.json_response(recordings_to_json(snapshot.recordings, snapshot.site_map))
+
+
+async def _graph(request: web.Request) -> web.Response:
+    """Roads covered, blind routes and single points of failure over the cameras
+    watching now (docs/graph.md)."""
+    snapshot = request.app[SNAPSHOT]()
+    watching = watching_cameras(camera_health(snapshot.states))
+    findings = analyse_graph(snapshot.site_map, watching)
+    return web.json_response(graph_findings_to_json(findings))
 
 
 async def _cameras(request: web.Request) -> web.Response:
@@ -166,6 +178,7 @@ def build_app(
     app.router.add_get("/api/availability", _availability)
     app.router.add_get("/api/outages", _outages)
     app.router.add_get("/api/recordings", _recordings)
+    app.router.add_get("/api/graph", _graph)
     add_map_routes(app)
     add_report_routes(app)
     if report is not None:

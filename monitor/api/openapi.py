@@ -616,6 +616,19 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _json(_ref("Recordings"), "the storage picture")},
             }
         },
+        "/api/graph": {
+            "get": {
+                "summary": "Roads and intersections covered, blind routes from gates to "
+                "sensitive sites, single points of failure (docs/graph.md)",
+                "description": "Over the cameras watching now (online, intact, view not "
+                "shifted); the same analysis as the period report's and the "
+                "tianyan_road_* / tianyan_blind_route* metrics.",
+                "operationId": "graph",
+                "responses": {
+                    "200": _json({"type": "object"}, "the findings (graph_findings_to_json)")
+                },
+            }
+        },
         "/api/report": {
             "get": {
                 "summary": "The period report for assessors (docs/report.md)",
