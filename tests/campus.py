@@ -20,10 +20,19 @@ PASSWORD = "Tianyan-Secret-4711"  # grep-able: must never leak anywhere
 PASSWORD_ENV = "TIANYAN_TEST_CAMERA_PASSWORD"
 
 
+# Ports handed out in this process: the kernel may hand the same free port to two
+# calls in a row (nothing listens on it yet), and two devices on one port collide.
+_GIVEN: set[tuple[str, int]] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if (host, port) not in _GIVEN:
+            _GIVEN.add((host, port))
+            return port
 
 
 def small_campus(ports: list[int] | None = None) -> dict[str, Any]:

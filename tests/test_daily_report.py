@@ -878,6 +878,12 @@ def smtp_server() -> Iterator[tuple[int, list[Any]]]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
+    # The server's own chatter (its thread logs every connection) would reach the
+    # handlers a command under test installed on a captured, since-closed stderr.
+    mail_log = logging.getLogger("mail.log")
+    saved_level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+
     received: list[Any] = []
 
     class Handler:
@@ -906,6 +912,7 @@ def smtp_server() -> Iterator[tuple[int, list[Any]]]:
         yield port, received
     finally:
         controller.stop()
+        mail_log.setLevel(saved_level)
 
 
 def email_channel(port: int) -> dict[str, Any]:
