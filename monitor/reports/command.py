@@ -50,6 +50,12 @@ def render(report: PeriodReport, fmt: str) -> str | bytes:
     raise ValueError(f"unknown report format '{fmt}'")
 
 
+def _fail(err: TextIO, message: object, code: int) -> int:
+    """Say why the report was not written; returns the exit status `code`."""
+    print(f"tianyan: report: {message}", file=err)
+    return code
+
+
 def run_report(
     config: ResolvedConfig,
     loaded: LoadedSiteMap,
@@ -71,14 +77,12 @@ def run_report(
     try:
         period = parse_report_period(first, last, config.daily_report.timezone)
     except ReportError as exc:
-        print(f"tianyan: report: {exc}", file=err)
-        return EXIT_USAGE
+        return _fail(err, exc, EXIT_USAGE)
     now = time.time() if now is None else now
     try:
         store = Store.open(config.database_url)
     except StorageError as exc:
-        print(f"tianyan: report: {exc}", file=err)
-        return EXIT_FAILED
+        return _fail(err, exc, EXIT_FAILED)
     try:
         report = build_period_report(
             loaded,
@@ -92,11 +96,9 @@ def run_report(
             unit=unit,
         )
     except ReportError as exc:
-        print(f"tianyan: report: {exc}", file=err)
-        return EXIT_USAGE
+        return _fail(err, exc, EXIT_USAGE)
     except StorageError as exc:
-        print(f"tianyan: report: {exc}", file=err)
-        return EXIT_FAILED
+        return _fail(err, exc, EXIT_FAILED)
     finally:
         store.close()
 
@@ -104,13 +106,11 @@ def run_report(
     target = None if to_stdout else Path(output) if output else default_output(report, fmt)
     if fmt == "pdf":
         if target is None:
-            print("tianyan: report: a PDF is written to a file: give -o PATH", file=err)
-            return EXIT_USAGE
+            return _fail(err, "a PDF is written to a file: give -o PATH", EXIT_USAGE)
         try:
             report_to_pdf(report_to_html(report), target)
         except PdfError as exc:
-            print(f"tianyan: report: {exc}", file=err)
-            return EXIT_FAILED
+            return _fail(err, exc, EXIT_FAILED)
     else:
         body = render(report, fmt)
         if target is None:
@@ -126,8 +126,7 @@ def run_report(
             else:
                 target.write_text(body, encoding="utf-8")
         except OSError as exc:
-            print(f"tianyan: report: cannot write {target}: {exc.strerror}", file=err)
-            return EXIT_FAILED
+            return _fail(err, f"cannot write {target}: {exc.strerror}", EXIT_FAILED)
     score = report.scorecard
     print(
         f"wrote {target}: {report.scope_name}, {report.period.first_day.isoformat()} to "

@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from monitor.config import ResolvedConfig
+from monitor.daily_report.summary import day_bounds
 from monitor.history.availability import (
     Availability,
     AvailabilityReport,
@@ -141,6 +142,10 @@ class Figure:
     def meets(self, target: float) -> bool:
         return meets(self.ratio, target)
 
+    def met(self, target: float) -> bool | None:
+        """`meets`, shown as a verdict: None (not judged) over an empty denominator."""
+        return None if self.ratio is None else self.meets(target)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "numerator": self.numerator,
@@ -155,6 +160,11 @@ def _seconds_figure(a: Availability | None) -> Figure:
     if a is None:
         return Figure(0.0, 0.0, CAMERA_SECONDS)
     return Figure(a.online_seconds, a.monitored_seconds, CAMERA_SECONDS)
+
+
+def _channel_figure(channel: ChannelStorage | None) -> Figure | None:
+    """One channel's recorded / expected seconds; None when it is not a recorded channel."""
+    return None if channel is None else _storage_figure([channel])[0]
 
 
 def _storage_figure(channels: Iterable[ChannelStorage]) -> tuple[Figure, int]:
@@ -193,27 +203,19 @@ class ReportPeriod:
             raise ReportError(
                 f"a report covers at most {MAX_DAYS} days; make one per year (or shorter)"
             )
-        return cls(
-            first_day,
-            last_day,
-            timezone,
-            _midnight(first_day, timezone),
-            _midnight(last_day + timedelta(days=1), timezone),
-        )
+        start, _ = day_bounds(first_day, timezone)
+        _, end = day_bounds(last_day, timezone)
+        return cls(first_day, last_day, timezone, start, end)
 
     def days(self) -> list[tuple[date, float, float]]:
         """Each local day with its `[start, end)` (23 or 25 h long on DST days)."""
-        out = []
-        day = self.first_day
-        while day <= self.last_day:
-            following = day + timedelta(days=1)
-            out.append((day, _midnight(day, self.timezone), _midnight(following, self.timezone)))
-            day = following
-        return out
+        count = (self.last_day - self.first_day).days + 1
+        days = (self.first_day + timedelta(days=i) for i in range(count))
+        return [(day, *day_bounds(day, self.timezone)) for day in days]
 
-
-def _midnight(day: date, timezone: str) -> float:
-    return datetime(day.year, day.month, day.day, tzinfo=zone(timezone)).timestamp()
+    def local_time(self, seconds: float) -> datetime:
+        """A unix time as an aware date-time in the report's zone."""
+        return datetime.fromtimestamp(seconds, zone(self.timezone))
 
 
 def _parse_day(text: str, what: str) -> date:
@@ -344,6 +346,10 @@ class ScopeRow:
     outages_ended: int
     mttr_seconds: float | None
 
+    def met(self, targets: Targets) -> dict[str, bool | None]:
+        """Each targeted rate (install, intact, storage) against its target."""
+        return {rule: getattr(self, rule).met(getattr(targets, rule)) for rule in TARGETED_RULES}
+
 
 @dataclass(frozen=True, slots=True)
 class SiteRow:
@@ -424,6 +430,10 @@ class ChannelRow:
     earliest: float | None
     recording_now: bool | None
     retention_target_days: int
+
+    @property
+    def retention_days(self) -> float | None:
+        return None if self.retention_seconds is None else self.retention_seconds / DAY
 
     @property
     def retention_met(self) -> bool | None:
@@ -525,6 +535,19 @@ class _Inputs:
     intact: AvailabilityReport
     storage: Mapping[str, ChannelStorage]
 
+    def aggregate(
+        self, scope: str, scope_id: str, cameras: Sequence[str]
+    ) -> tuple[Availability, Availability]:
+        """The online and the intact time of `cameras` taken together as one scope."""
+        return (
+            _aggregate(scope, scope_id, self.availability, cameras),
+            _aggregate(scope, scope_id, self.intact, cameras),
+        )
+
+    def channels_of(self, cameras: Iterable[str]) -> dict[str, ChannelStorage]:
+        """The storage figures of those of `cameras` that are recorded channels."""
+        return {c: self.storage[c] for c in cameras if c in self.storage}
+
 
 def _read_period(
     history: HistoryReader,
@@ -584,8 +607,7 @@ def _scope_row(
     cameras: Sequence[str],
     inputs: _Inputs,
 ) -> ScopeRow:
-    online = _aggregate(scope_type, scope_id, inputs.availability, cameras)
-    intact = _aggregate(scope_type, scope_id, inputs.intact, cameras)
+    online, intact = inputs.aggregate(scope_type, scope_id, cameras)
     return ScopeRow(
         scope_type=scope_type,
         scope_id=scope_id,
@@ -682,7 +704,7 @@ def _scorecard(
         points[d.rule] = d.points
 
     lines = []
-    for rule in ("install", "intact", "storage"):
+    for rule in TARGETED_RULES:
         target = float(getattr(targets, rule))
         figure = figures[rule]
         lines.append(
@@ -735,12 +757,9 @@ def _site_rows(
     rows = []
     for status in coverage.sites:
         cameras = members.get(status.id, [])
-        online = _aggregate("site", status.id, inputs.availability, cameras)
-        intact_a = _aggregate("site", status.id, inputs.intact, cameras)
-        intact = _seconds_figure(intact_a)
-        storage, channels = _storage_figure(
-            inputs.storage[c] for c in cameras if c in inputs.storage
-        )
+        online, intact_time = inputs.aggregate("site", status.id, cameras)
+        intact = _seconds_figure(intact_time)
+        storage, channels = _storage_figure(inputs.channels_of(cameras).values())
         reasons = list(status.install_reasons)
         if status.installed:
             if intact.denominator <= _EPSILON:
@@ -801,7 +820,7 @@ def _camera_rows(scope_map: SiteMap, inputs: _Inputs) -> tuple[CameraRow, ...]:
                 outages=online.outages if online else 0,
                 outages_ended=online.outages_ended if online else 0,
                 mttr_seconds=online.mttr_seconds if online else None,
-                storage=_storage_figure([channel])[0] if channel is not None else None,
+                storage=_channel_figure(channel),
             )
         )
     return tuple(rows)
@@ -822,7 +841,7 @@ def _channel_rows(
                 camera_name=camera.name,
                 nvr=camera.nvr.id,
                 channel=camera.nvr.channel,
-                period=_storage_figure([period])[0] if period is not None else None,
+                period=_channel_figure(period),
                 retention_seconds=now.retention_seconds if now is not None else None,
                 earliest=now.earliest if now is not None else None,
                 recording_now=now.recording if now is not None else None,
@@ -948,8 +967,7 @@ def build_period_report(
     filtered = scope_map is not site_map
     inputs = _read_period(history, loaded, store, period.start, period.end, now)
     scope_cameras = [c.id for c in scope_map.cameras]
-    storage = {c: inputs.storage[c] for c in scope_cameras if c in inputs.storage}
-    coverage = compute_coverage(scope_map, {}, storage)
+    coverage = compute_coverage(scope_map, {}, inputs.channels_of(scope_cameras))
 
     # Each scope's cameras: those listing one of its sites, each once.
     site_of = scope_map.site_by_id()
@@ -990,16 +1008,15 @@ def build_period_report(
         if day_start >= now:
             break  # a day that has not begun has no figures
         daily = _read_period(history, loaded, store, day_start, day_end, now)
-        day_storage, day_channels = _storage_figure(
-            daily.storage[c] for c in scope_cameras if c in daily.storage
-        )
+        online, intact = daily.aggregate("day", "", scope_cameras)
+        day_storage, day_channels = _storage_figure(daily.channels_of(scope_cameras).values())
         days.append(
             DayRow(
                 day,
                 day_start,
                 day_end,
-                _seconds_figure(_aggregate("day", "", daily.availability, scope_cameras)),
-                _seconds_figure(_aggregate("day", "", daily.intact, scope_cameras)),
+                _seconds_figure(online),
+                _seconds_figure(intact),
                 day_storage,
                 day_channels,
             )

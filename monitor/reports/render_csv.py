@@ -13,10 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from monitor.history.periods import zone
 from monitor.reports.period import PeriodReport
 from monitor.reports.tables import BOOL, DATE, TIME, Table, report_tables
 
@@ -27,8 +26,7 @@ def _cell(value: Any, kind: str, report: PeriodReport) -> str:
     if kind == BOOL:
         return "true" if value else "false"
     if kind == TIME:
-        moment = datetime.fromtimestamp(float(value), zone(report.period.timezone))
-        return moment.isoformat(timespec="seconds")
+        return report.period.local_time(float(value)).isoformat(timespec="seconds")
     if kind == DATE and isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
@@ -46,19 +44,24 @@ def table_csv(table: Table, report: PeriodReport) -> str:
     return buffer.getvalue()
 
 
+def _members(report: PeriodReport) -> list[tuple[str, Table]]:
+    """Each section with its file name in the archive: `01-about.csv`, `02-scorecard.csv`, …"""
+    return [(f"{i:02d}-{t.key}.csv", t) for i, t in enumerate(report_tables(report), start=1)]
+
+
 def csv_member_names(report: PeriodReport) -> list[str]:
-    return [f"{i + 1:02d}-{t.key}.csv" for i, t in enumerate(report_tables(report))]
+    return [name for name, _ in _members(report)]
 
 
 def report_to_csv(report: PeriodReport) -> bytes:
     """The ZIP archive's bytes: `01-about.csv`, `02-scorecard.csv`, … one per section."""
     buffer = io.BytesIO()
     # The archive's timestamps are the report's, so the same report gives the same bytes.
-    stamp = datetime.fromtimestamp(report.generated_at, zone(report.period.timezone))
+    stamp = report.period.local_time(report.generated_at)
     when = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for i, table in enumerate(report_tables(report)):
-            info = zipfile.ZipInfo(f"{i + 1:02d}-{table.key}.csv", date_time=when)
+        for name, table in _members(report):
+            info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, table_csv(table, report).encode("utf-8-sig"))
     return buffer.getvalue()

@@ -9,15 +9,14 @@ produced by `monitor.map.render_campus_map` (which escapes what it draws).
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from monitor.history.periods import format_duration, zone
-from monitor.reports.period import Figure, PeriodReport, figure_text, percent_text
+from monitor.history.periods import format_duration
+from monitor.reports.period import Figure, PeriodReport, ReportPeriod, figure_text, percent_text
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 TEMPLATE = "report.html"
@@ -53,14 +52,21 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
-def _local(seconds: float | None, timezone: str) -> str:
+def _local(seconds: float | None, period: ReportPeriod) -> str:
     if seconds is None:
         return "—"
-    return datetime.fromtimestamp(seconds, zone(timezone)).strftime("%Y-%m-%d %H:%M")
+    return period.local_time(seconds).strftime("%Y-%m-%d %H:%M")
 
 
 def _duration(seconds: float | None) -> str:
     return "—" if seconds is None else format_duration(seconds)
+
+
+def _mark(met: bool | None) -> str:
+    """The CSS class of a verdict: `ok`, `bad`, or none when not judged."""
+    if met is None:
+        return ""
+    return "ok" if met else "bad"
 
 
 def _verdict(met: bool | None) -> str:
@@ -91,7 +97,6 @@ def _inline_svg(svg: str | None) -> Markup | None:
 
 def report_to_html(report: PeriodReport) -> str:
     """The whole report as an HTML document (UTF-8 text)."""
-    timezone = report.period.timezone
     template = _environment().get_template(TEMPLATE)
     return template.render(
         r=report,
@@ -100,8 +105,9 @@ def report_to_html(report: PeriodReport) -> str:
         pct=_pct,
         num=_number,
         ftext=figure_text,
-        local=partial(_local, timezone=timezone),
+        local=partial(_local, period=report.period),
         dur=_duration,
+        mark=_mark,
         verdict=_verdict,
         yesno=_yes_no,
         cause=_reason,

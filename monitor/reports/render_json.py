@@ -14,6 +14,7 @@ from monitor.reports.period import (
     TARGETED_RULES,
     CameraRow,
     ChannelRow,
+    DayRow,
     Figure,
     OutageRow,
     PeriodReport,
@@ -29,12 +30,26 @@ def _figure(figure: Figure | None) -> dict[str, Any] | None:
     return {**figure.to_dict(), "text": figure_text(figure)}
 
 
-def _met(figure: Figure, target: float) -> bool | None:
-    return None if figure.ratio is None else figure.meets(target)
+def _period_rates(row: ScopeRow | SiteRow | DayRow) -> dict[str, Any]:
+    """Availability, intact and storage over the period, and the channels behind storage."""
+    return {
+        "availability": _figure(row.availability),
+        "intact": _figure(row.intact),
+        "storage": _figure(row.storage),
+        "channels_recorded": row.channels,
+    }
+
+
+def _outage_counts(row: ScopeRow | CameraRow) -> dict[str, Any]:
+    return {
+        "unmonitored_seconds": row.unmonitored_seconds,
+        "outages": row.outages,
+        "outages_ended": row.outages_ended,
+        "mttr_seconds": row.mttr_seconds,
+    }
 
 
 def _scope(row: ScopeRow, report: PeriodReport) -> dict[str, Any]:
-    targets = report.targets
     return {
         "scope_type": row.scope_type,
         "scope_id": row.scope_id,
@@ -42,19 +57,9 @@ def _scope(row: ScopeRow, report: PeriodReport) -> dict[str, Any]:
         "sites": row.sites,
         "cameras": row.cameras,
         "install": _figure(row.install),
-        "availability": _figure(row.availability),
-        "intact": _figure(row.intact),
-        "storage": _figure(row.storage),
-        "channels_recorded": row.channels,
-        "unmonitored_seconds": row.unmonitored_seconds,
-        "outages": row.outages,
-        "outages_ended": row.outages_ended,
-        "mttr_seconds": row.mttr_seconds,
-        "met": {
-            "install": _met(row.install, targets.install),
-            "intact": _met(row.intact, targets.intact),
-            "storage": _met(row.storage, targets.storage),
-        },
+        **_period_rates(row),
+        **_outage_counts(row),
+        "met": row.met(report.targets),
     }
 
 
@@ -71,10 +76,7 @@ def _site(row: SiteRow) -> dict[str, Any]:
         "missing": list(row.missing),
         "install_ok": row.install_ok,
         "cameras": list(row.cameras),
-        "availability": _figure(row.availability),
-        "intact": _figure(row.intact),
-        "storage": _figure(row.storage),
-        "channels_recorded": row.channels,
+        **_period_rates(row),
         "compliant": row.compliant,
         "reasons": list(row.reasons),
     }
@@ -90,10 +92,7 @@ def _camera(row: CameraRow) -> dict[str, Any]:
         "channel": row.channel,
         "availability": _figure(row.availability),
         "intact": _figure(row.intact),
-        "unmonitored_seconds": row.unmonitored_seconds,
-        "outages": row.outages,
-        "outages_ended": row.outages_ended,
-        "mttr_seconds": row.mttr_seconds,
+        **_outage_counts(row),
         "storage": _figure(row.storage),
     }
 
@@ -125,7 +124,7 @@ def _channel(row: ChannelRow) -> dict[str, Any]:
         "channel": row.channel,
         "storage": _figure(row.period),
         "retention_seconds": row.retention_seconds,
-        "retention_days": None if row.retention_seconds is None else row.retention_seconds / 86400,
+        "retention_days": row.retention_days,
         "retention_target_days": row.retention_target_days,
         "retention_met": row.retention_met,
         "earliest": row.earliest,
@@ -199,15 +198,7 @@ def report_to_json(report: PeriodReport) -> dict[str, Any]:
         },
         "channels": [_channel(c) for c in report.channels],
         "days": [
-            {
-                "date": d.day.isoformat(),
-                "start": d.start,
-                "end": d.end,
-                "availability": _figure(d.availability),
-                "intact": _figure(d.intact),
-                "storage": _figure(d.storage),
-                "channels_recorded": d.channels,
-            }
+            {"date": d.day.isoformat(), "start": d.start, "end": d.end, **_period_rates(d)}
             for d in report.days
         ],
         "map": {"svg": report.map_svg},

@@ -17,7 +17,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from monitor.history.periods import zone
 from monitor.reports.period import PeriodReport
 from monitor.reports.tables import (
     BOOL,
@@ -41,6 +40,7 @@ _FORMATS = {
 }
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _HEADER_FONT = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 _MAX_WIDTH = 60
 _ILLEGAL = dict.fromkeys(range(0x20))  # control characters Excel refuses in a cell
 for _keep in (0x09, 0x0A, 0x0D):
@@ -51,13 +51,16 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _excel_time(report: PeriodReport, seconds: float) -> datetime:
+    """Excel has no time zones: the local time of the report's zone, stated in "About"."""
+    return report.period.local_time(seconds).replace(tzinfo=None)
+
+
 def _value(value: Any, kind: str, report: PeriodReport) -> Any:
     if value is None:
         return None
     if kind == TIME:
-        # Excel has no time zones: the local time of the report's zone, stated in "About".
-        local = datetime.fromtimestamp(float(value), zone(report.period.timezone))
-        return local.replace(tzinfo=None)
+        return _excel_time(report, float(value))
     if kind == BOOL:
         return bool(value)
     if isinstance(value, str):
@@ -88,7 +91,7 @@ def _sheet(workbook: Workbook, table: Table, report: PeriodReport) -> None:
         for cell in sheet[header]:
             cell.font = _HEADER_FONT
             cell.fill = _HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = _WRAP
     widths = [max(_width(c.zh), _width(c.en)) for c in table.columns]
     for row in table.rows:
         values = [_value(v, c.kind, report) for v, c in zip(row, table.columns, strict=True)]
@@ -111,7 +114,7 @@ def _sheet(workbook: Workbook, table: Table, report: PeriodReport) -> None:
                 if number_format is not None:
                     cell.number_format = number_format
                 if long_text:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    cell.alignment = _WRAP
     # Both header rows and the first column stay in view while scrolling.
     sheet.freeze_panes = "B3"
     if table.rows:
@@ -126,8 +129,8 @@ def report_to_xlsx(report: PeriodReport) -> bytes:
         workbook.remove(default)
     for table in report_tables(report):
         _sheet(workbook, table, report)
-    created = datetime.fromtimestamp(report.generated_at, zone(report.period.timezone))
-    workbook.properties.created = workbook.properties.modified = created.replace(tzinfo=None)
+    created = _excel_time(report, report.generated_at)
+    workbook.properties.created = workbook.properties.modified = created
     workbook.properties.title = f"{report.scope_name} {report.period.first_day.isoformat()}"
     buffer = io.BytesIO()
     workbook.save(buffer)

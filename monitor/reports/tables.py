@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from monitor.history.periods import format_duration, zone
-from monitor.reports.period import TARGETED_RULES, Figure, PeriodReport
+from monitor.history.periods import format_duration
+from monitor.reports.period import (
+    TARGETED_RULES,
+    CameraRow,
+    DayRow,
+    Figure,
+    PeriodReport,
+    ScopeRow,
+    SiteRow,
+)
 
 # Value kinds: how a writer shows a cell.
 TEXT, INT, NUMBER, RATIO, SECONDS, TIME, DATE, BOOL = (
@@ -90,10 +97,59 @@ INSTALL = _rate_columns(
 )
 
 
+# Column groups shared by several tables; `_site_values`, `_period_values`,
+# `_outage_values` and `ScopeRow.met` give one row's values for them.
+SITE = (
+    _c("site", "部位", "site"),
+    _c("name", "名称", "name"),
+    _c("campus", "校区", "campus"),
+    _c("category", "类别", "category"),
+    _c("unit", "责任单位", "unit"),
+)
+PERIOD_RATES = (
+    *AVAILABILITY,
+    *INTACT,
+    *STORAGE,
+    _c("channels_recorded", "录像通道数", "recorded channels", INT),
+)
+OUTAGE_COUNTS = (
+    _c("unmonitored_seconds", "未监测时长(秒)", "unmonitored seconds", SECONDS),
+    _c("outages", "故障次数", "outages", INT),
+    _c("outages_ended", "已修复次数", "outages ended", INT),
+    _c("mttr_seconds", "平均修复时长(秒)", "MTTR seconds", SECONDS),
+)
+# In the order of TARGETED_RULES, as `ScopeRow.met` gives them.
+TARGETS_MET = (
+    _c("install_met", "安装达标", "install met", BOOL),
+    _c("intact_met", "完好达标", "intact met", BOOL),
+    _c("storage_met", "存储达标", "storage met", BOOL),
+)
+
+
 def _values(figure: Figure | None) -> tuple[Any, Any, Any]:
     if figure is None:
         return (None, None, None)
     return (figure.numerator, figure.denominator, figure.ratio)
+
+
+def _site_values(site: SiteRow) -> tuple[Any, ...]:
+    """A site's `SITE` columns."""
+    return (site.id, site.name, site.campus, site.category, site.unit)
+
+
+def _period_values(row: ScopeRow | SiteRow | DayRow) -> tuple[Any, ...]:
+    """A row's `PERIOD_RATES` columns."""
+    return (
+        *_values(row.availability),
+        *_values(row.intact),
+        *_values(row.storage),
+        row.channels,
+    )
+
+
+def _outage_values(row: ScopeRow | CameraRow) -> tuple[Any, ...]:
+    """A row's `OUTAGE_COUNTS` columns."""
+    return (row.unmonitored_seconds, row.outages, row.outages_ended, row.mttr_seconds)
 
 
 def _join(items: Iterable[str], sep: str = ", ") -> str:
@@ -137,9 +193,7 @@ def _about(report: PeriodReport) -> Table:
 
 
 def _local_text(report: PeriodReport, seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, zone(report.period.timezone)).isoformat(
-        timespec="seconds"
-    )
+    return report.period.local_time(seconds).isoformat(timespec="seconds")
 
 
 def report_tables(report: PeriodReport) -> list[Table]:
@@ -211,17 +265,9 @@ def report_tables(report: PeriodReport) -> list[Table]:
                 _c("name", "名称", "name"),
                 _c("cameras", "摄像机数", "cameras", INT),
                 *INSTALL,
-                *AVAILABILITY,
-                *INTACT,
-                *STORAGE,
-                _c("channels_recorded", "录像通道数", "recorded channels", INT),
-                _c("unmonitored_seconds", "未监测时长(秒)", "unmonitored seconds", SECONDS),
-                _c("outages", "故障次数", "outages", INT),
-                _c("outages_ended", "已修复次数", "outages ended", INT),
-                _c("mttr_seconds", "平均修复时长(秒)", "MTTR seconds", SECONDS),
-                _c("install_met", "安装达标", "install met", BOOL),
-                _c("intact_met", "完好达标", "intact met", BOOL),
-                _c("storage_met", "存储达标", "storage met", BOOL),
+                *PERIOD_RATES,
+                *OUTAGE_COUNTS,
+                *TARGETS_MET,
             ),
             [
                 (
@@ -230,22 +276,9 @@ def report_tables(report: PeriodReport) -> list[Table]:
                     r.name,
                     r.cameras,
                     *_values(r.install),
-                    *_values(r.availability),
-                    *_values(r.intact),
-                    *_values(r.storage),
-                    r.channels,
-                    r.unmonitored_seconds,
-                    r.outages,
-                    r.outages_ended,
-                    r.mttr_seconds,
-                    *(
-                        None if f.ratio is None else f.meets(getattr(report.targets, rule))
-                        for rule, f in (
-                            ("install", r.install),
-                            ("intact", r.intact),
-                            ("storage", r.storage),
-                        )
-                    ),
+                    *_period_values(r),
+                    *_outage_values(r),
+                    *r.met(report.targets).values(),
                 )
                 for r in report.scopes
             ],
@@ -255,18 +288,8 @@ def report_tables(report: PeriodReport) -> list[Table]:
             "不达标部位 Non-compliant",
             "不达标重点部位",
             "Non-compliant key sites",
-            (
-                _c("site", "部位", "site"),
-                _c("name", "名称", "name"),
-                _c("campus", "校区", "campus"),
-                _c("category", "类别", "category"),
-                _c("unit", "责任单位", "unit"),
-                _c("reasons", "原因", "reasons"),
-            ),
-            [
-                (s.id, s.name, s.campus, s.category, s.unit, _join(s.reasons, "; "))
-                for s in report.non_compliant_sites
-            ],
+            (*SITE, _c("reasons", "原因", "reasons")),
+            [(*_site_values(s), _join(s.reasons, "; ")) for s in report.non_compliant_sites],
         ),
         Table(
             "sites",
@@ -274,39 +297,25 @@ def report_tables(report: PeriodReport) -> list[Table]:
             "重点部位",
             "Key sites",
             (
-                _c("site", "部位", "site"),
-                _c("name", "名称", "name"),
-                _c("campus", "校区", "campus"),
-                _c("category", "类别", "category"),
-                _c("unit", "责任单位", "unit"),
+                *SITE,
                 _c("required", "应装", "required", INT),
                 _c("installed", "已装", "installed", INT),
                 _c("provided", "具备能力", "capabilities provided"),
                 _c("missing", "缺少能力", "capabilities missing"),
                 _c("install_ok", "安装达标", "install ok", BOOL),
-                *AVAILABILITY,
-                *INTACT,
-                *STORAGE,
-                _c("channels_recorded", "录像通道数", "recorded channels", INT),
+                *PERIOD_RATES,
                 _c("compliant", "达标", "compliant", BOOL),
                 _c("reasons", "原因", "reasons"),
             ),
             [
                 (
-                    s.id,
-                    s.name,
-                    s.campus,
-                    s.category,
-                    s.unit,
+                    *_site_values(s),
                     s.required,
                     s.installed,
                     _join(s.provided),
                     _join(s.missing),
                     s.install_ok,
-                    *_values(s.availability),
-                    *_values(s.intact),
-                    *_values(s.storage),
-                    s.channels,
+                    *_period_values(s),
                     s.compliant,
                     _join(s.reasons, "; "),
                 )
@@ -327,10 +336,7 @@ def report_tables(report: PeriodReport) -> list[Table]:
                 _c("channel", "通道", "channel", INT),
                 *AVAILABILITY,
                 *INTACT,
-                _c("unmonitored_seconds", "未监测时长(秒)", "unmonitored seconds", SECONDS),
-                _c("outages", "故障次数", "outages", INT),
-                _c("outages_ended", "已修复次数", "outages ended", INT),
-                _c("mttr_seconds", "平均修复时长(秒)", "MTTR seconds", SECONDS),
+                *OUTAGE_COUNTS,
                 *STORAGE,
             ),
             [
@@ -343,10 +349,7 @@ def report_tables(report: PeriodReport) -> list[Table]:
                     c.channel,
                     *_values(c.availability),
                     *_values(c.intact),
-                    c.unmonitored_seconds,
-                    c.outages,
-                    c.outages_ended,
-                    c.mttr_seconds,
+                    *_outage_values(c),
                     *_values(c.storage),
                 )
                 for c in report.cameras
@@ -419,7 +422,7 @@ def report_tables(report: PeriodReport) -> list[Table]:
                     ch.nvr,
                     ch.channel,
                     *_values(ch.period),
-                    None if ch.retention_seconds is None else ch.retention_seconds / 86400,
+                    ch.retention_days,
                     ch.retention_target_days,
                     ch.retention_met,
                     ch.earliest,
@@ -433,23 +436,8 @@ def report_tables(report: PeriodReport) -> list[Table]:
             "每日 Daily",
             "每日趋势",
             "Daily trend",
-            (
-                _c("date", "日期", "date", DATE),
-                *AVAILABILITY,
-                *INTACT,
-                *STORAGE,
-                _c("channels_recorded", "录像通道数", "recorded channels", INT),
-            ),
-            [
-                (
-                    d.day,
-                    *_values(d.availability),
-                    *_values(d.intact),
-                    *_values(d.storage),
-                    d.channels,
-                )
-                for d in report.days
-            ],
+            (_c("date", "日期", "date", DATE), *PERIOD_RATES),
+            [(d.day, *_period_values(d)) for d in report.days],
         ),
         Table(
             "blind_routes",
