@@ -520,14 +520,24 @@ def test_demo_campus_is_analysed_fast() -> None:
     assert time.perf_counter() - started < 1.0
 
     summary = graph_findings_to_json(findings)["summary"]
-    for campus in ("north", "south"):
-        assert summary[campus]["segments"] == 9
-        assert summary[campus]["segments_covered"] == 9
-        assert summary[campus]["main_segments"] == 5
-    assert all(s.how == "assigned" for s in findings.segments)
-    # The demo's gates sit 90 m from its roads, so it has no route to check.
-    assert findings.blind_routes == ()
-    assert "north-gate-1" in {u.site for u in findings.unattached_sites}
+    # Per campus: 5 main-road and 5 intersection nodes in a chain (9 segments, 5
+    # of them main), plus one road to each of 3 gates (main) and 7 sensitive sites
+    # (4 labs, finance, confidential, hazardous store): 19. South also has the back
+    # road gate-3 → lab-4 (2 more), and lab-4 has no camera: its three roads are
+    # not covered.
+    assert summary["north"]["segments"] == summary["north"]["segments_covered"] == 19
+    assert (summary["south"]["segments"], summary["south"]["segments_covered"]) == (21, 18)
+    assert summary["north"]["main_segments"] == summary["south"]["main_segments"] == 8
+    assert {s.how for s in findings.segments} == {"assigned", "none"}
+    # The demo's one blind route: the back road to the new laboratory.
+    assert [(b.gate_site, b.target_site, b.path) for b in findings.blind_routes] == [
+        (
+            "south-gate-3",
+            "south-laboratory-4",
+            ("south-gate-3-node", "south-back-road", "south-laboratory-4-node"),
+        )
+    ]
+    assert findings.unattached_sites == ()
     # Every demo site has 2 or more cameras, except the one with none.
     assert findings.single_points_of_failure == ()
     assert analyse_graph(site_map, cameras) == findings  # deterministic

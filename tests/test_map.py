@@ -449,7 +449,9 @@ def test_demo_campus():
         "camera-north-cam-0030",
         "camera-south-cam-0045",
     }
-    assert len(with_class(root, "road")) == 2 * (5 + 5 - 1)
+    # Per campus 9 chained segments and 10 roads to gates and sensitive sites, and
+    # the south's back road to its new laboratory (2 segments).
+    assert len(with_class(root, "road")) == 19 + 21
     assert len(with_class(root, "main")) > 0
     assert not with_class(root, "not-located")
 

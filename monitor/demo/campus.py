@@ -84,6 +84,50 @@ def _assign_recorders(
             camera["nvr"] = {"id": nvr_id, "channel": channel}
 
 
+# Key sites reached by road: gates from the main road, sensitive sites from the
+# nearest intersection.
+ROAD_LINKS = {
+    "gate": "main-road",
+    "laboratory": "intersection",
+    "finance_office": "intersection",
+    "confidential_room": "intersection",
+    "hazardous_store": "intersection",
+}
+# A back road from the south campus's third gate to its new laboratory, with no
+# camera on it: the demo's blind route (docs/graph.md).
+BACK_ROAD = ("south", "south-gate-3", "south-laboratory-4", (330.0, 240.0))
+
+
+def _connect_sites(
+    campus_id: str,
+    sites: list[dict[str, Any]],
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+) -> None:
+    """Road nodes for the gates and sensitive sites, each joined to its nearest road."""
+    for site in sites:
+        kind = ROAD_LINKS.get(site["category"])
+        if site["campus"] != campus_id or kind is None:
+            continue
+        here = site["location"]
+        node = f"{site['id']}-node"
+        nodes.append({"id": node, "location": dict(here), "site": site["id"]})
+        candidates = [n for n in nodes if n["id"].startswith(f"{campus_id}-{kind}-")]
+        nearest = min(
+            candidates,
+            key=lambda n: math.dist(
+                (n["location"]["x"], n["location"]["y"]), (here["x"], here["y"])
+            ),
+        )
+        edges.append({"from": node, "to": nearest["id"], "main": kind == "main-road"})
+    campus, gate, laboratory, (x, y) = BACK_ROAD
+    if campus == campus_id:
+        back = f"{campus_id}-back-road"
+        nodes.append({"id": back, "location": {"x": x, "y": y}})
+        edges.append({"from": f"{gate}-node", "to": back, "main": False})
+        edges.append({"from": back, "to": f"{laboratory}-node", "main": False})
+
+
 def build_demo_campus() -> DemoCampus:
     sites: list[dict[str, Any]] = []
     cameras: list[dict[str, Any]] = []
@@ -147,6 +191,7 @@ def build_demo_campus() -> DemoCampus:
             {"from": a, "to": b, "main": "main-road" in a or "main-road" in b}
             for a, b in itertools.pairwise(campus_nodes)
         )
+        _connect_sites(campus_id, sites, nodes, edges)
     site_map = {
         "school": "天眼示范大学 (Tianyan Demo University)",
         "retention_days": 30,
