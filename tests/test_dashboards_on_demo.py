@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -43,10 +44,19 @@ EMPTY_ON_THE_DEMO: dict[tuple[str, str, str], str] = {
 }
 
 
-def _wait_for_demo(base: str, timeout: float = 120.0) -> None:
-    """Until the demo has run a camera cycle and a storage pass."""
+def _wait_for_demo(
+    base: str, demo: subprocess.Popen[bytes], output: IO[bytes], timeout: float = 180.0
+) -> None:
+    """Until the demo has run a camera cycle and a storage pass; its output on failure."""
+
+    def log() -> str:
+        output.seek(0)
+        return output.read().decode(errors="replace")[-3000:]
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
+        if demo.poll() is not None:
+            raise RuntimeError(f"the demo exited ({demo.returncode}):\n{log()}")
         try:
             with urllib.request.urlopen(f"{base}/api/recordings", timeout=2) as r:
                 recordings = json.loads(r.read())
@@ -58,7 +68,7 @@ def _wait_for_demo(base: str, timeout: float = 120.0) -> None:
         if recordings["finished_at"] and all(c["last_probe"] for c in cameras):
             return
         time.sleep(0.5)
-    raise TimeoutError("the demo did not finish a cycle and a storage pass")
+    raise TimeoutError(f"the demo did not finish a cycle and a storage pass:\n{log()}")
 
 
 @pytest.mark.slow
@@ -80,7 +90,7 @@ async def test_every_panel_query_on_the_demo(tmp_path: Path) -> None:
     with tempfile.TemporaryFile() as output:
         demo = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT)
         try:
-            await asyncio.to_thread(_wait_for_demo, f"http://127.0.0.1:{port}")
+            await asyncio.to_thread(_wait_for_demo, f"http://127.0.0.1:{port}", demo, output)
             with stack.prometheus(prometheus_config(port)) as server:
                 await asyncio.to_thread(wait_for_scrapes, server, 4)
                 values = {
