@@ -69,6 +69,9 @@ def summary(rates: ScopeRates, score: float, listen: tuple[str, int], config: Pa
             f"  coverage    {base}/api/coverage",
             f"  cameras     {base}/api/cameras",
             f"  recordings  {base}/api/recordings",
+            f"  map         {base}/map   (roads and blind routes: {base}/api/graph)",
+            f"  report      tianyan report {config} --from DAY --to DAY --format html "
+            "-o report.html",
             f"  table       tianyan coverage {config}",
             f"  files       {config.parent}/ (site-map.yaml, faults.yaml, config.yaml)",
             "",
