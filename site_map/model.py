@@ -194,6 +194,18 @@ class Nvr(_Model):
     # The zone of the recorder's clock (Dahua and some ISAPI firmware speak
     # local time without an offset); default: the monitor's own.
     timezone: TimeZoneName | None = None
+    # Hikvision: the firmware means real UTC by a trailing "Z" (most write their
+    # wall clock followed by "Z"; docs/recordings.md).
+    utc_times: bool = False
+
+    @model_validator(mode="after")
+    def _utc_times_for_hikvision(self) -> Nvr:
+        if self.utc_times and self.kind != "hikvision":
+            raise ValueError(
+                f"utc_times applies to hikvision NVRs only ({self.kind} times are read "
+                "as their protocol defines them)"
+            )
+        return self
 
 
 class Credential(_Model):

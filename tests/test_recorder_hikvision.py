@@ -471,6 +471,18 @@ def test_the_time_rule_for_firmware_whose_z_is_utc() -> None:
     assert WallClock(SHANGHAI).format(local(2026, 11, 25, 8)) == "2026-11-25T08:00:00Z"
 
 
+def test_the_site_maps_utc_times_reaches_the_recorders_clock() -> None:
+    from dataclasses import replace
+
+    from monitor.recordings.adapters.hikvision import HikvisionRecorder
+
+    z = "2026-11-25T08:00:00Z"
+    wall = HikvisionRecorder(endpoint(1))
+    utc = HikvisionRecorder(replace(endpoint(1), utc_times=True))
+    assert wall.clock.parse(z) == local(2026, 11, 25, 8)
+    assert utc.clock.parse(z) == local(2026, 11, 25, 8, zone=UTC)
+
+
 def test_without_a_zone_the_wall_clock_is_this_machines() -> None:
     naive = datetime(2026, 7, 1, 12, 30)
     assert WallClock(None).parse("2026-07-01T12:30:00Z") == naive.timestamp()

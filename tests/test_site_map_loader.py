@@ -94,6 +94,8 @@ BAD_CASES: list[tuple[str, list[str]]] = [
             "'25:00' is not a time of day HH:MM (00:00 to 24:00)",
             "bad_recording.yaml:18: nvr 'nvr-1': timezone: "
             "unknown time zone 'Beijing' (give an IANA name such as Asia/Shanghai)",
+            "bad_recording.yaml:19: nvr 'nvr-2': utc_times applies to hikvision NVRs only "
+            "(dahua times are read as their protocol defines them)",
         ],
     ),
     (

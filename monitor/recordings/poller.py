@@ -143,6 +143,7 @@ class RecordingPoller:
                 username=credential.username,
                 password=self.loaded.password(nvr.credentials),
                 timezone=self.zones[nvr.id],
+                utc_times=nvr.utc_times,
             )
             recorder = self._recorders[nvr.id] = self._factory(nvr, endpoint)
         return recorder

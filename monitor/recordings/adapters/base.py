@@ -42,6 +42,9 @@ class RecorderEndpoint:
     password: str = field(repr=False)
     # The zone of the device's wall clock, for formats without an offset.
     timezone: tzinfo | None = None
+    # The device means real UTC by "Z" (some Hikvision firmware; the site map's
+    # `utc_times`), instead of its wall clock.
+    utc_times: bool = False
 
     @property
     def address(self) -> str:

@@ -502,7 +502,8 @@ class HikvisionRecorder:
 
     kind: ClassVar[str] = "hikvision"
 
-    def __init__(self, endpoint: RecorderEndpoint, *, z_is_utc: bool = False) -> None:
+    def __init__(self, endpoint: RecorderEndpoint, *, z_is_utc: bool | None = None) -> None:
+        z_is_utc = endpoint.utc_times if z_is_utc is None else z_is_utc
         self.endpoint = endpoint
         self.clock = WallClock(endpoint.timezone, z_is_utc)
         self._http = IsapiHttp(endpoint)
