@@ -213,3 +213,29 @@ async def test_the_storage_of_a_past_period_from_the_stored_footage(campus) -> N
         later = period_storage(campus[0], store, NOW - DAY, NOW + DAY)
         assert later["cam-1"].recorded_seconds == pytest.approx(DAY)
         assert later["cam-1"].expected_seconds == 2 * DAY
+
+
+async def test_nvr_findings_are_shown_after_a_restart_until_the_first_pass(campus) -> None:
+    clock = Clock(NOW)
+    recorder = MemoryRecorder({1: [(NOW - 40 * DAY, NOW)], 2: []})
+    recorder.disk_list = (
+        Disk("1", "hdd1", "ok", 4000 * GB, 3000 * GB, "ok"),
+        Disk("2", "hdd2", "error", 4000 * GB, 0, "error"),
+    )
+    with Store.open(campus[1]) as store:
+        await make_poller(campus, recorder, clock, store).run_pass()
+    clock.now = NOW + 600
+    with Store.open(campus[1]) as store:
+        restarted = make_poller(campus, recorder, clock, store)
+        status = restarted.snapshot.nvrs["nvr-1"]
+        assert status.up and status.kind == "hikvision" and status.checked_at == NOW
+        assert [d.status for d in status.disks] == ["ok", "error"]
+        assert status.disks[1].device_status == "error"
+        assert status.forecast is not None  # from the stored disks and footage
+        # An NVR found down stays down across a restart, with its reason.
+        recorder.down = True
+        await restarted.run_pass()
+    with Store.open(campus[1]) as store:
+        again = make_poller(campus, recorder, clock, store).snapshot.nvrs["nvr-1"]
+        assert (again.up, again.reason) == (False, "unreachable")
+        assert "connection refused" in again.detail

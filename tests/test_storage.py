@@ -199,7 +199,7 @@ def test_open_creates_schema_through_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) >= TABLES
         heads = MigrationContext.configure(conn).get_current_heads()
-    assert set(heads) == set(script.get_heads()) == {"0005"}
+    assert set(heads) == set(script.get_heads()) == {"0006"}
 
 
 def test_alembic_head_matches_models(store: Store) -> None:
@@ -227,7 +227,7 @@ def test_rerunning_migrations_is_a_no_op(url: str) -> None:
             command.upgrade(config, "head")
         with second.engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
         assert len(second.load_states()) == 4
 
 

@@ -25,6 +25,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import tzinfo
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -102,6 +103,14 @@ class RecordingPoller:
         self._usage_marks: dict[str, tuple[float, int]] = {}
         self._rates: dict[str, float] = {}
         self.passes = 0
+        # The last pass's findings, kept across restarts: until this run's first
+        # pass ends, the NVRs are shown (and exported) as they were last found,
+        # instead of vanishing from the metrics for a minute.
+        for nvr_id, stored in store.nvr_statuses().items():
+            nvr = self.nvrs.get(nvr_id)
+            if nvr is not None:
+                forecast = self._forecast(nvr, stored.disks, stored.checked_at)
+                self._statuses[nvr_id] = replace(stored, kind=nvr.kind, forecast=forecast)
         self._snapshot = self._build_snapshot(None, self._clock())
 
     @property
@@ -288,11 +297,15 @@ class RecordingPoller:
         )
 
     async def _save(self, at: float) -> None:
-        if not self._unsaved:
-            return
         pending = list(self._unsaved.values())
+        statuses = list(self._statuses.values())
+
+        def save() -> None:
+            self.store.save_recordings(pending, at=at)
+            self.store.save_nvr_statuses(statuses)
+
         try:
-            await asyncio.to_thread(self.store.save_recordings, pending, at=at)
+            await asyncio.to_thread(save)
         except Exception as exc:
             # Kept in memory: the snapshot stays right and the next pass saves again.
             log.error(

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +54,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from monitor.probing.result import Reason, Stage
+from monitor.recordings.model import Disk
+from monitor.recordings.snapshot import NvrStatus
 from monitor.state import CameraState, IdentityChange, Transition
 from monitor.storage.codec import decode_device, decode_probe, encode_probe
 from monitor.storage.tables import (
@@ -62,6 +64,7 @@ from monitor.storage.tables import (
     device_event,
     intact_transition,
     monitor_run,
+    nvr_status,
     poll_cycle,
     recording_check,
     recording_interval,
@@ -712,6 +715,46 @@ class Store:
             if intervals:
                 conn.execute(insert(recording_interval), intervals)
             _upsert(conn, recording_check, checks, "camera")
+
+    def save_nvr_statuses(self, statuses: Iterable[NvrStatus]) -> None:
+        """Upsert each NVR's last finding (one row per NVR)."""
+        rows = [
+            {
+                "nvr": s.nvr,
+                "checked_at": to_datetime(s.checked_at),
+                "up": s.up,
+                "seconds": s.seconds,
+                "reason": s.reason,
+                "detail": s.detail,
+                "disks": {"disks": [asdict(d) for d in s.disks]},
+                "failed_channels": dict(s.failed_channels),
+            }
+            for s in statuses
+        ]
+        if rows:
+            with self._writing("cannot save NVR statuses") as conn:
+                _upsert(conn, nvr_status, rows, "nvr")
+
+    def nvr_statuses(self) -> dict[str, NvrStatus]:
+        """Each NVR's last stored finding (without its forecast: the caller computes it)."""
+        n = nvr_status.c
+        columns = (n.nvr, n.checked_at, n.up, n.seconds, n.reason, n.detail, n.disks)
+        with self._reading("cannot read NVR statuses") as conn:
+            rows = conn.execute(select(*columns, n.failed_channels)).all()
+        found = {}
+        for nvr, checked, up, seconds, reason, detail, disks, failed in rows:
+            found[nvr] = NvrStatus(
+                nvr=nvr,
+                kind="",
+                up=bool(up),
+                checked_at=to_seconds(checked),
+                seconds=float(seconds),
+                reason=reason,
+                detail=detail,
+                disks=tuple(Disk(**d) for d in (disks or {}).get("disks", [])),
+                failed_channels=dict(failed or {}),
+            )
+        return found
 
     def recordings(self) -> dict[str, RecordingRecord]:
         """Every camera's stored footage and search progress."""

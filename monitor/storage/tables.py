@@ -186,6 +186,24 @@ class RecordingCheckRow(Base):
     updated_at: Mapped[datetime]
 
 
+class NvrStatusRow(Base):
+    """What the last storage pass found of each NVR, so a restart shows it at once."""
+
+    __tablename__ = "nvr_status"
+
+    nvr: Mapped[str] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime]
+    up: Mapped[bool]
+    seconds: Mapped[float]
+    # Why it could not be read (the probes' closed set) and a short detail.
+    reason: Mapped[str | None]
+    detail: Mapped[str]
+    # {"disks": [{id, name, status, capacity_bytes, free_bytes, device_status}, ...]}
+    disks: Mapped[dict[str, Any] | None]
+    # {camera: why its search failed}
+    failed_channels: Mapped[dict[str, Any] | None]
+
+
 camera_state: Table = CameraStateRow.__table__  # type: ignore[assignment]
 state_transition: Table = StateTransitionRow.__table__  # type: ignore[assignment]
 poll_cycle: Table = PollCycleRow.__table__  # type: ignore[assignment]
@@ -195,3 +213,4 @@ monitor_run: Table = MonitorRunRow.__table__  # type: ignore[assignment]
 intact_transition: Table = IntactTransitionRow.__table__  # type: ignore[assignment]
 recording_interval: Table = RecordingIntervalRow.__table__  # type: ignore[assignment]
 recording_check: Table = RecordingCheckRow.__table__  # type: ignore[assignment]
+nvr_status: Table = NvrStatusRow.__table__  # type: ignore[assignment]
