@@ -379,7 +379,7 @@ def test_every_figure_of_a_day_with_outages(tmp_path: Path) -> None:
     assert r["monitor_gaps"] == [{"start": h(10), "end": h(12)}]
     # 3 outages + 3 down + 1 video fault + 4 channels + the monitor's own gap.
     assert (r["issues"], r["nothing_to_report"], r["targets_met"]) == (12, False, False)
-    assert any("daily_report.monitor_url" in note for note in r["notes"])
+    assert r["notes"] == []  # NVR health from the store: no NVR finding stored here
 
 
 def test_the_text_report_of_that_day(tmp_path: Path) -> None:
@@ -850,6 +850,33 @@ async def test_live_nvr_and_disk_health_from_the_running_monitor(
     _, text, _ = await asyncio.to_thread(report, config, fmt="text", dry_run=True)
     assert "nvr-1 · 东区录像机 · 东校区 · 录像机无响应 NVR down: 超时 timeout（no answer）" in text
     assert "nvr-2 · 硬盘 disk HDD2 · 状态 status smart_failed（故障 failed）" in text
+
+
+def test_nvr_and_disk_health_from_the_store_without_a_running_monitor(tmp_path: Path) -> None:
+    config = write_campus(tmp_path)
+    url = f"sqlite:///{tmp_path / 'tianyan.sqlite'}"
+    store_quiet_day(url)
+    with Store.open(url) as store:
+        store.save_nvr_statuses(
+            [
+                NvrStatus("nvr-1", "onvif", False, NOW - 100, 300.0, "timeout", "no answer"),
+                NvrStatus(
+                    "nvr-2",
+                    "hikvision",
+                    True,
+                    NOW - 100,
+                    2.0,
+                    disks=(Disk("2", "HDD2", "smart_failed", 4 * 10**12, 10**12, "smartFailed"),),
+                ),
+            ]
+        )
+    status, out, _ = report(config, dry_run=True)
+    r = json.loads(out)
+    assert status == 0 and r["notes"] == []
+    assert [(n["nvr"], n["problem"], n["reason"]) for n in r["nvrs"]] == [
+        ("nvr-1", "down", "timeout")
+    ]
+    assert [(d["disk"], d["status"]) for d in r["disks"]] == [("HDD2", "smart_failed")]
 
 
 def test_unreachable_monitor_is_a_note_not_a_failure(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """`tianyan daily-report CONFIG`: build the day's report from the store and send it.
 
 Nothing is probed: the report reads the stored camera states, transitions,
-monitor runs and footage (and, when `daily_report.monitor_url` is set, the
-running monitor's `/api/recordings` for NVR and disk health, which the
-database does not keep). Exit status: 0 when every channel accepted the
+monitor runs, footage and the last storage pass's NVR and disk findings
+(or, when `daily_report.monitor_url` is set, the running monitor's fresher
+`/api/recordings`). Exit status: 0 when every channel accepted the
 report (or with `--dry-run`), 1 when any channel failed or the store could
 not be read, 2 for a bad config or usage.
 """
@@ -45,6 +45,7 @@ from monitor.daily_report.summary import (
     day_bounds,
     yesterday,
 )
+from monitor.recordings.snapshot import RecordingSnapshot
 from site_map.loader import LoadedSiteMap
 
 log = logging.getLogger("tianyan.daily_report")
@@ -89,6 +90,21 @@ def live_nvrs(data: Any) -> dict[str, LiveNvr]:
             disks=disks,
         )
     return found
+
+
+def stored_nvrs(recordings: RecordingSnapshot) -> dict[str, LiveNvr]:
+    """NVR health as the last storage pass stored it (table nvr_status)."""
+    return {
+        nvr_id: LiveNvr(
+            nvr=nvr_id,
+            up=status.up,
+            reason=status.reason,
+            detail=status.detail or None,
+            checked_at=status.checked_at,
+            disks=tuple((d.name or d.id, d.status) for d in status.disks),
+        )
+        for nvr_id, status in recordings.nvrs.items()
+    }
 
 
 async def fetch_live(monitor_url: str, timeout: float) -> tuple[dict[str, LiveNvr] | None, str]:
@@ -137,6 +153,9 @@ def gather(
         poller = RecordingPoller(loaded, store, config.recordings, clock=lambda: now)
         recordings = poller.snapshot
         snapshot = MonitorSnapshot.build(site_map, states, recordings=recordings)
+        if live is None and live_error is None:
+            # No running monitor asked: the last storage pass's findings, as stored.
+            live = stored_nvrs(recordings)
         reader = HistoryReader(
             store,
             site_map,
@@ -170,12 +189,7 @@ def gather(
         )
     finally:
         store.close()
-    notes = []
-    if settings.monitor_url is None and site_map.nvrs and config.recordings.enabled:
-        notes.append(
-            "录像机与硬盘的实时状态未包含（配置 daily_report.monitor_url）/ NVR and disk "
-            "health not included: set daily_report.monitor_url"
-        )
+    notes: list[str] = []
     return build_daily_report(
         site_map,
         day=day,
